@@ -1,0 +1,117 @@
+package io.jublk.cli;
+
+import io.jublk.JublkException;
+import io.jublk.JublkException.Reason;
+import io.jublk.ctrl.DevInfo;
+import io.jublk.daemon.DeviceConfig;
+import io.jublk.daemon.DeviceServer;
+import io.jublk.daemon.Log;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "add", description = {
+    "Create a RAM disk and serve it.",
+    "Without --foreground a background server is started; the command returns",
+    "once /dev/ublkbN is live and prints its path.",
+    "",
+    "Examples:",
+    "  ublk add -t ram --size 4G",
+    "  ublk add -t ram --size 512M -n 3 -q 2 --logical-block-size 4096",
+    ""})
+final class AddCommand implements Callable<Integer> {
+    static final String NOTIFY_OPTION = "--notify";
+
+    @Option(names = {"-t", "--type"}, required = true, paramLabel = "TYPE",
+            description = "Target type; 'ram' is the only one.")
+    String type;
+
+    @Option(names = {"-s", "--size"}, required = true, paramLabel = "SIZE",
+            description = "Disk size: bytes, or with a binary suffix (512M, 4G, 1T). Memory is used only for what is written.")
+    String size;
+
+    @Option(names = {"-n", "--number"}, paramLabel = "ID",
+            description = "Device id N for /dev/ublkbN (default: the kernel picks a free one).")
+    Integer id;
+
+    @Option(names = {"-q", "--queues"}, paramLabel = "N", defaultValue = "" + DeviceConfig.DEFAULT_QUEUES,
+            description = "Hardware queues, one serving thread each (default: ${DEFAULT-VALUE}; the kernel caps it at the CPU count).")
+    int queues;
+
+    @Option(names = {"-d", "--depth"}, paramLabel = "N", defaultValue = "" + DeviceConfig.DEFAULT_DEPTH,
+            description = "Requests in flight per queue, 1-4096 (default: ${DEFAULT-VALUE}).")
+    int depth;
+
+    @Option(names = "--logical-block-size", paramLabel = "BYTES", defaultValue = "512",
+            description = "Logical block size, 512 or 4096 (default: ${DEFAULT-VALUE}).")
+    int logicalBlockSize;
+
+    @Option(names = "--foreground", description = "Serve in this process until SIGINT/SIGTERM, then delete the device.")
+    boolean foreground;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long to wait for the background server to bring the device up (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Option(names = NOTIFY_OPTION, hidden = true,
+            description = "Report progress on stdout as protocol lines (used by the background start).")
+    boolean notify;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        DeviceConfig config = config();
+        if (timeoutSeconds < 1) throw new JublkException(Reason.USAGE, "--timeout must be at least 1 second");
+        if (!foreground) {
+            List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+            return new BackgroundStart(args, timeoutSeconds * 1000L).run();
+        }
+        return serve(config);
+    }
+
+    DeviceConfig config() {
+        if (!"ram".equals(type)) {
+            throw new JublkException(Reason.USAGE, "unknown target type '" + type + "' (supported: ram)");
+        }
+        return new DeviceConfig(id == null ? DevInfo.ANY_ID : id, Sizes.parse(size), queues, depth,
+                logicalBlockSize, DeviceConfig.DEFAULT_MAX_IO_BYTES);
+    }
+
+    private int serve(DeviceConfig config) throws InterruptedException {
+        DeviceServer server = new DeviceServer(config);
+        PrintStream out = System.out;
+        Thread hook = new Thread(() -> {
+            try {
+                if (server.info() != null) Log.info("signal: stopping device " + server.info().devId());
+                server.stop();
+                server.awaitFinished(15_000);
+            } catch (InterruptedException ignored) {
+                // exiting anyway
+            }
+            // The device is deleted and memory released: a signal-initiated stop is a clean exit.
+            Runtime.getRuntime().halt(0);
+        }, "ublk-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        server.start(devId -> {
+            if (notify) {
+                out.println(BackgroundStart.ADDED + devId);
+                out.flush();
+            }
+        });
+        out.println((notify ? BackgroundStart.READY : "") + server.info().blockDevice());
+        out.flush();
+        if (notify) {
+            // The parent stops reading after READY: nothing may be written to that pipe again.
+            System.setOut(System.err);
+        }
+        server.awaitTermination();
+        return 0;
+    }
+}

@@ -1,0 +1,153 @@
+package io.jublk.cli;
+
+import io.jublk.JublkException;
+import io.jublk.JublkException.Reason;
+import io.jublk.ctrl.Control;
+import io.jublk.daemon.RunDir;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * `ublk add` without --foreground: starts `ublk add ... --foreground --notify` as a new
+ * session (so the terminal's signals do not reach it), waits — bounded — for its
+ * "ready" line, and relays its error if it fails. A server that does not come up in
+ * time is stopped and its half-made device deleted.
+ */
+final class BackgroundStart {
+    static final String ADDED = "jublk-added ";
+    static final String READY = "jublk-ready ";
+    private static final String EOF = "\0eof";
+
+    private final List<String> args;
+    private final long timeoutMs;
+
+    BackgroundStart(List<String> originalArgs, long timeoutMs) {
+        this.args = originalArgs;
+        this.timeoutMs = timeoutMs;
+    }
+
+    int run() throws IOException, InterruptedException {
+        Path dir = RunDir.ensure();
+        Path log = dir.resolve("add-" + ProcessHandle.current().pid() + ".log");
+        ProcessBuilder pb = new ProcessBuilder(command());
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.redirectError(ProcessBuilder.Redirect.to(log.toFile()));
+        pb.environment().put("JUBLK_ROLE", "server");
+        Process p = pb.start();
+        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> readLines(p, lines), "ublk-add-reader");
+        reader.setDaemon(true);
+        reader.start();
+
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        int devId = -1;
+        while (true) {
+            long left = deadline - System.currentTimeMillis();
+            String line = left > 0 ? lines.poll(left, TimeUnit.MILLISECONDS) : null;
+            if (line == null) {
+                abandon(p, devId);
+                throw new JublkException(Reason.TIMEOUT, "the device server did not come up within "
+                        + timeoutMs / 1000 + " s; it was stopped (log: " + log + ")");
+            }
+            if (line.startsWith(ADDED)) {
+                devId = Integer.parseInt(line.substring(ADDED.length()).trim());
+            } else if (line.startsWith(READY)) {
+                if (devId >= 0) moveLog(log, RunDir.logFile(devId));
+                System.out.println(line.substring(READY.length()).trim());
+                System.out.flush();
+                return 0;
+            } else if (line.equals(EOF)) {
+                int code = p.waitFor();
+                String error = lastError(log);
+                Files.deleteIfExists(log);
+                throw new JublkException(exitReason(code), error != null ? error
+                        : "the device server exited with code " + code + " before the device was ready");
+            }
+        }
+    }
+
+    /** The background command: the launcher if we were started by it, else this JVM's java and classpath. */
+    private List<String> command() {
+        List<String> cmd = new ArrayList<>();
+        if (new File("/usr/bin/setsid").canExecute()) cmd.add("/usr/bin/setsid");
+        String launcher = System.getenv("JUBLK_LAUNCHER");
+        if (launcher != null && new File(launcher).canExecute()) {
+            cmd.add(launcher);
+        } else {
+            cmd.add(ProcessHandle.current().info().command().orElse("java"));
+            String libPath = System.getProperty("jna.library.path");
+            if (libPath != null) cmd.add("-Djna.library.path=" + libPath);
+            cmd.add("-cp");
+            cmd.add(System.getProperty("java.class.path"));
+            cmd.add(Main.class.getName());
+        }
+        cmd.addAll(args);
+        cmd.add("--foreground");
+        cmd.add(AddCommand.NOTIFY_OPTION);
+        return cmd;
+    }
+
+    private static void readLines(Process p, LinkedBlockingQueue<String> lines) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) lines.add(line);
+        } catch (IOException ignored) {
+            // treated as end of output
+        }
+        lines.add(EOF);
+    }
+
+    /** The server's own one-line error ("ublk: ..."), without the prefix. */
+    private static String lastError(Path log) {
+        try {
+            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+            for (int i = all.size() - 1; i >= 0; i--) {
+                String l = all.get(i);
+                if (l.startsWith("ublk: ")) return l.substring("ublk: ".length());
+            }
+            return all.isEmpty() ? null : all.get(all.size() - 1);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static Reason exitReason(int code) {
+        for (Reason r : Reason.values()) if (r.exitCode == code) return r;
+        return Reason.FAILED;
+    }
+
+    private static void moveLog(Path from, Path to) {
+        try {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException ignored) {
+            // the server keeps writing to the old name; nothing is lost
+        }
+    }
+
+    /** Stops a server that did not come up, and deletes its device if it got one. */
+    private static void abandon(Process p, int devId) throws InterruptedException {
+        p.destroy();
+        if (!p.waitFor(15, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            p.waitFor(5, TimeUnit.SECONDS);
+        }
+        if (devId >= 0) {
+            try (Control control = Control.open()) {
+                if (control.exists(devId)) new DeviceRemover(control, 10_000).delete(devId);
+            } catch (JublkException ignored) {
+                // best effort: 'ublk list' shows anything left
+            }
+        }
+    }
+}

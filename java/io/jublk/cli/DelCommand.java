@@ -1,0 +1,55 @@
+package io.jublk.cli;
+
+import io.jublk.JublkException;
+import io.jublk.ctrl.Control;
+import io.jublk.ctrl.DeviceIds;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+
+@Command(name = "del", aliases = "delete", description = {
+    "Delete a device and release its memory.",
+    "Stops it (its /dev/ublkbN disappears and I/O still in flight fails), lets its",
+    "server release the memory and exit, and frees the id.",
+    "Works also for a device whose server has died."})
+final class DelCommand implements Callable<Integer> {
+
+    static final class Which {
+        @Option(names = {"-n", "--number"}, paramLabel = "ID", required = true, description = "Device id to delete.")
+        Integer id;
+
+        @Option(names = {"-a", "--all"}, required = true, description = "Delete every ublk device.")
+        boolean all;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Which which;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "How long to wait for each device to go away (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Override
+    public Integer call() {
+        if (timeoutSeconds < 1) {
+            throw new JublkException(JublkException.Reason.USAGE, "--timeout must be at least 1 second");
+        }
+        try (Control control = Control.open()) {
+            DeviceRemover remover = new DeviceRemover(control, timeoutSeconds * 1000L);
+            if (which.all) {
+                for (int id : DeviceIds.list()) {
+                    try {
+                        remover.delete(id);
+                    } catch (JublkException e) {
+                        if (e.reason() != JublkException.Reason.NO_DEVICE) throw e;
+                    }
+                }
+            } else {
+                remover.delete(which.id);
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,73 @@
+package io.jublk.cli;
+
+import io.jublk.JublkException;
+import io.jublk.JublkException.Reason;
+import io.jublk.ctrl.Control;
+import io.jublk.ctrl.DevInfo;
+import io.jublk.daemon.RunDir;
+
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Deletes a device whether or not its server is alive: STOP_DEV (the kernel removes
+ * /dev/ublkbN and aborts the server's queues, so a live server deletes the device and
+ * exits by itself), then DEL_DEV for whatever is left — e.g. after the server was killed.
+ * Every wait is bounded.
+ */
+final class DeviceRemover {
+    private final Control control;
+    private final long timeoutMs;
+
+    DeviceRemover(Control control, long timeoutMs) {
+        this.control = control;
+        this.timeoutMs = timeoutMs;
+    }
+
+    void delete(int id) {
+        DevInfo info = control.getDevInfo(id);
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        try {
+            control.stopDev(id);
+        } catch (JublkException e) {
+            if (e.reason() == Reason.NO_DEVICE) return;
+            throw e;
+        }
+        if (info.serverPid() > 0) {
+            Optional<ProcessHandle> server = ProcessHandle.of(info.serverPid());
+            if (server.isPresent()) waitForExit(server.get(), deadline);
+        }
+        if (control.exists(id)) {
+            try {
+                control.delDevAsync(id);
+            } catch (JublkException e) {
+                if (e.reason() != Reason.NO_DEVICE) throw e;
+            }
+        }
+        while (control.exists(id)) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new JublkException(Reason.TIMEOUT, "device " + id + " was stopped but is not gone after "
+                        + timeoutMs / 1000 + " s: another process still holds " + info.charDevice() + " or "
+                        + info.blockDevice() + " open");
+            }
+            sleep(50);
+        }
+        RunDir.removeState(id);
+    }
+
+    private static void waitForExit(ProcessHandle p, long deadline) {
+        try {
+            p.onExit().get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            // still running: the device is deleted below regardless; the server exits on its own
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.jublk.cli;
+
+import io.jublk.JublkException;
+import io.jublk.ctrl.Control;
+import io.jublk.ctrl.DevInfo;
+import io.jublk.ctrl.DeviceIds;
+import io.jublk.ctrl.Params;
+import io.jublk.daemon.RunDir;
+import io.jublk.store.MappingRss;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** One device as `ublk list` shows it: the kernel's view plus what its server reports. */
+record DeviceStatus(DevInfo info, long sizeBytes, long memoryBytes, boolean blockDeviceExists) {
+
+    static List<DeviceStatus> all(Control control) {
+        List<DeviceStatus> out = new ArrayList<>();
+        for (int id : DeviceIds.list()) {
+            try {
+                out.add(of(control, id));
+            } catch (JublkException e) {
+                if (e.reason() != JublkException.Reason.NO_DEVICE) throw e;
+                // deleted between the scan and the query
+            }
+        }
+        return out;
+    }
+
+    static DeviceStatus of(Control control, int id) {
+        DevInfo info = control.getDevInfo(id);
+        Params params = control.getParams(id);
+        return new DeviceStatus(info, params.sizeBytes(), memoryOf(info), Files.exists(Path.of(info.blockDevice())));
+    }
+
+    /** Memory the server's store holds, or -1 when there is no live server to measure. */
+    private static long memoryOf(DevInfo info) {
+        Map<String, String> state = RunDir.readState(info.devId());
+        String pid = state.get("pid");
+        String store = state.get("store");
+        if (pid == null || store == null || info.serverPid() <= 0 || !pid.equals(Integer.toString(info.serverPid()))) {
+            return -1;
+        }
+        try {
+            return MappingRss.of(pid, Long.parseUnsignedLong(store, 16));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** The server pid, or -1 once the kernel has dropped it (server gone). */
+    int serverPid() {
+        return info.serverPid() > 0 ? info.serverPid() : -1;
+    }
+}

@@ -1,0 +1,63 @@
+package io.jublk.cli;
+
+import io.jublk.ctrl.Control;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "list", aliases = "ls", description = {
+    "List ublk devices.",
+    "Shows id, state, queues, depth, size, server pid, memory in use and device",
+    "paths; just the header when there are none."})
+final class ListCommand implements Callable<Integer> {
+    @Option(names = "--json", description = "Print a JSON array instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        List<DeviceStatus> devices;
+        try (Control control = Control.open()) {
+            devices = DeviceStatus.all(control);
+        }
+        System.out.print(json ? toJson(devices) : toTable(devices));
+        System.out.flush();
+        return 0;
+    }
+
+    static String toTable(List<DeviceStatus> devices) {
+        StringBuilder sb = new StringBuilder();
+        String fmt = "%-4s %-8s %6s %6s %10s %8s %10s  %-14s %s%n";
+        sb.append(String.format(fmt, "ID", "STATE", "QUEUES", "DEPTH", "SIZE", "PID", "MEMORY", "BLOCK", "CHAR"));
+        for (DeviceStatus d : devices) {
+            sb.append(String.format(fmt, d.info().devId(), d.info().stateName(), d.info().nrHwQueues(),
+                    d.info().queueDepth(), Sizes.human(d.sizeBytes()),
+                    d.serverPid() > 0 ? Integer.toString(d.serverPid()) : "-",
+                    d.memoryBytes() >= 0 ? Sizes.human(d.memoryBytes()) : "-",
+                    d.blockDeviceExists() ? d.info().blockDevice() : "-", d.info().charDevice()));
+        }
+        return sb.toString();
+    }
+
+    static String toJson(List<DeviceStatus> devices) {
+        Json.Writer w = new Json.Writer();
+        w.beginArray();
+        for (DeviceStatus d : devices) {
+            w.beginObject()
+                    .field("id", d.info().devId())
+                    .field("state", d.info().stateName())
+                    .field("queues", d.info().nrHwQueues())
+                    .field("depth", d.info().queueDepth())
+                    .field("size_bytes", d.sizeBytes())
+                    .field("server_pid", d.serverPid())
+                    .field("memory_bytes", d.memoryBytes())
+                    .field("block_device", d.blockDeviceExists() ? d.info().blockDevice() : null)
+                    .field("char_device", d.info().charDevice())
+                    .field("flags", d.info().flags())
+                    .endObject();
+        }
+        w.endArray();
+        return w.toString() + "\n";
+    }
+}

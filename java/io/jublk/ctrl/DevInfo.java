@@ -1,0 +1,58 @@
+package io.jublk.ctrl;
+
+import java.nio.ByteBuffer;
+
+import static io.jublk.ctrl.Uapi.*;
+
+/** struct ublksrv_ctrl_dev_info: what a device is (64 bytes on the wire). */
+public record DevInfo(int nrHwQueues, int queueDepth, int state, int maxIoBufBytes, int devId,
+                      int serverPid, long flags, long serverFlags, int ownerUid, int ownerGid) {
+
+    /** dev_id value asking the kernel to pick a free id. */
+    public static final int ANY_ID = -1;
+
+    /** What a server asks for in ADD_DEV; the kernel fills in the rest. */
+    public static DevInfo request(int devId, int nrHwQueues, int queueDepth, int maxIoBufBytes, long flags) {
+        return new DevInfo(nrHwQueues, queueDepth, 0, maxIoBufBytes, devId, 0, flags, 0, 0, 0);
+    }
+
+    public void encode(ByteBuffer b) {
+        for (int i = 0; i < DEV_INFO_SIZE; i++) b.put(i, (byte) 0);
+        b.putShort(DI_NR_HW_QUEUES, (short) nrHwQueues);
+        b.putShort(DI_QUEUE_DEPTH, (short) queueDepth);
+        b.putShort(DI_STATE, (short) state);
+        b.putInt(DI_MAX_IO_BUF_BYTES, maxIoBufBytes);
+        b.putInt(DI_DEV_ID, devId);
+        b.putInt(DI_SRV_PID, serverPid);
+        b.putLong(DI_FLAGS, flags);
+        b.putLong(DI_SRV_FLAGS, serverFlags);
+        b.putInt(DI_OWNER_UID, ownerUid);
+        b.putInt(DI_OWNER_GID, ownerGid);
+    }
+
+    public static DevInfo decode(ByteBuffer b) {
+        return new DevInfo(
+                Short.toUnsignedInt(b.getShort(DI_NR_HW_QUEUES)),
+                Short.toUnsignedInt(b.getShort(DI_QUEUE_DEPTH)),
+                Short.toUnsignedInt(b.getShort(DI_STATE)),
+                b.getInt(DI_MAX_IO_BUF_BYTES),
+                b.getInt(DI_DEV_ID),
+                b.getInt(DI_SRV_PID),
+                b.getLong(DI_FLAGS),
+                b.getLong(DI_SRV_FLAGS),
+                b.getInt(DI_OWNER_UID),
+                b.getInt(DI_OWNER_GID));
+    }
+
+    public String stateName() {
+        return Uapi.stateName(state);
+    }
+
+    public String blockDevice() {
+        return BLOCK_DEVICE_PREFIX + devId;
+    }
+
+    public String charDevice() {
+        return CHAR_DEVICE_PREFIX + devId;
+    }
+}

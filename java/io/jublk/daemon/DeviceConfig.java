@@ -1,0 +1,46 @@
+package io.jublk.daemon;
+
+import io.jublk.JublkException;
+import io.jublk.JublkException.Reason;
+import io.jublk.ctrl.DevInfo;
+import io.jublk.ctrl.Uapi;
+
+/**
+ * What the user asked for, validated before anything touches the kernel, so that every
+ * mistake is reported as one line naming the option.
+ */
+public record DeviceConfig(int devId, long sizeBytes, int queues, int depth, int logicalBlockSize, int maxIoBytes) {
+    public static final int DEFAULT_QUEUES = 1;
+    public static final int DEFAULT_DEPTH = 128;
+    public static final int DEFAULT_MAX_IO_BYTES = 1 << 20;
+    /** Explicit ids must be below 2^20 (the kernel's limit). */
+    public static final int MAX_DEV_ID = (1 << 20) - 1;
+
+    public DeviceConfig {
+        if (devId != DevInfo.ANY_ID && (devId < 0 || devId > MAX_DEV_ID)) {
+            throw usage("device id must be between 0 and " + MAX_DEV_ID + ", got " + devId);
+        }
+        if (logicalBlockSize != 512 && logicalBlockSize != 4096) {
+            throw usage("--logical-block-size must be 512 or 4096, got " + logicalBlockSize);
+        }
+        if (sizeBytes <= 0) {
+            throw usage("--size must be greater than 0");
+        }
+        if (sizeBytes % logicalBlockSize != 0) {
+            throw usage("--size " + sizeBytes + " is not a multiple of the logical block size " + logicalBlockSize);
+        }
+        if (queues < 1 || queues > Uapi.MAX_NR_QUEUES) {
+            throw usage("--queues must be between 1 and " + Uapi.MAX_NR_QUEUES + ", got " + queues);
+        }
+        if (depth < 1 || depth > Uapi.MAX_QUEUE_DEPTH) {
+            throw usage("--depth must be between 1 and " + Uapi.MAX_QUEUE_DEPTH + ", got " + depth);
+        }
+        if (maxIoBytes < 4096 || maxIoBytes % 4096 != 0 || maxIoBytes > (32 << 20)) {
+            throw usage("max I/O size must be a multiple of 4096 between 4 KiB and 32 MiB, got " + maxIoBytes);
+        }
+    }
+
+    private static JublkException usage(String message) {
+        return new JublkException(Reason.USAGE, message);
+    }
+}

@@ -1,0 +1,238 @@
+package io.jublk.daemon;
+
+import io.jublk.JublkException;
+import io.jublk.JublkException.Reason;
+import io.jublk.ctrl.Control;
+import io.jublk.ctrl.DevInfo;
+import io.jublk.ctrl.Params;
+import io.jublk.ctrl.Uapi;
+import io.jublk.nat.Errno;
+import io.jublk.nat.Native;
+import io.jublk.queue.QueueWorker;
+import io.jublk.store.PageStore;
+import io.jublk.target.RamTarget;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
+
+/**
+ * One RAM disk's life: ADD_DEV → SET_PARAMS → queues armed → START_DEV → serve →
+ * STOP_DEV → queues drained → cdev closed, store unmapped → DEL_DEV.
+ *
+ * <p>Any failure on the way up undoes what was done, so a failed {@code add} leaves no
+ * device behind. Serving ends when every queue has been aborted by STOP_DEV, whoever
+ * sent it ({@link #stop} on SIGTERM, or {@code ublk del} from another process).
+ */
+public final class DeviceServer {
+    /** How long queues may take to arm all their tags before START_DEV is attempted. */
+    private static final long ARM_TIMEOUT_MS = 10_000;
+    /** How long queues may take to drain after STOP_DEV before they are told to leave. */
+    private static final long DRAIN_TIMEOUT_MS = 10_000;
+
+    private final DeviceConfig config;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final List<QueueWorker> workers = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private Control control;
+    private PageStore store;
+    private DevInfo info;
+    private int cdevFd = -1;
+    private volatile boolean stopping;
+
+    public DeviceServer(DeviceConfig config) {
+        this.config = config;
+    }
+
+    /** The device as the kernel accepted it (after {@link #start}). */
+    public DevInfo info() {
+        return info;
+    }
+
+    public PageStore store() {
+        return store;
+    }
+
+    public List<QueueWorker> workers() {
+        return workers;
+    }
+
+    /**
+     * Brings the device up; returns when /dev/ublkbN exists. {@code onAdded} hears the
+     * id as soon as the kernel assigns it. On failure everything is undone and the
+     * exception says why.
+     */
+    public void start(IntConsumer onAdded) {
+        try {
+            control = Control.open();
+            store = new PageStore(config.sizeBytes());
+            info = control.addDev(DevInfo.request(config.devId(), config.queues(), config.depth(),
+                    config.maxIoBytes(), 0));
+            Log.info("added device " + info.devId() + ": " + info.nrHwQueues() + " queue(s), depth "
+                    + info.queueDepth() + ", max I/O " + info.maxIoBufBytes() + " bytes, flags 0x"
+                    + Long.toHexString(info.flags()));
+            onAdded.accept(info.devId());
+            control.setParams(info.devId(), params());
+            cdevFd = openCharDevice(info.charDevice());
+            startQueues();
+            control.startDev(info.devId(), (int) ProcessHandle.current().pid());
+            writeState();
+            Log.info("serving " + info.blockDevice() + " (" + config.sizeBytes() + " bytes)");
+        } catch (RuntimeException | Error e) {
+            Log.info("start failed: " + e.getMessage());
+            teardown();
+            throw e;
+        }
+    }
+
+    private Params params() {
+        int lbsShift = Integer.numberOfTrailingZeros(config.logicalBlockSize());
+        int maxSectors = info.maxIoBufBytes() >> 9;
+        Params.Basic basic = new Params.Basic(0, lbsShift, Math.max(lbsShift, 12), 12, lbsShift,
+                maxSectors, 0, config.sizeBytes() >> 9, 0);
+        // Discard and write-zeroes give pages back; one range per request, any size.
+        int maxDiscard = (int) Math.min(0xffffffffL >>> 1, config.sizeBytes() >> 9);
+        Params.Discard discard = new Params.Discard(0, PageStore.PAGE_SIZE, maxDiscard, maxDiscard, 1);
+        return new Params(Uapi.PARAM_TYPE_BASIC | Uapi.PARAM_TYPE_DISCARD, basic, discard, null);
+    }
+
+    /** Opens /dev/ublkcN, waiting up to 3 s for devtmpfs/udev to create the node. */
+    private static int openCharDevice(String path) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (true) {
+            int fd = Native.jublk_open(path, Native.O_RDWR);
+            if (fd >= 0) return fd;
+            if (fd != Errno.ENOENT.negative() || System.nanoTime() > deadline) {
+                throw new JublkException(Reason.FAILED, "cannot open " + path + ": " + Errno.describe(fd));
+            }
+            sleep(20);
+        }
+    }
+
+    private void startQueues() {
+        RamTarget target = new RamTarget(store);
+        for (int q = 0; q < info.nrHwQueues(); q++) {
+            QueueWorker w = new QueueWorker(q, info.queueDepth(), cdevFd, info.maxIoBufBytes(), target, Log::info);
+            Thread t = new Thread(w, "ublk" + info.devId() + "-q" + q);
+            t.setDaemon(true);
+            workers.add(w);
+            threads.add(t);
+            t.start();
+        }
+        for (QueueWorker w : workers) {
+            boolean ok;
+            try {
+                ok = w.awaitArmed(ARM_TIMEOUT_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                ok = false;
+            }
+            if (!ok) {
+                Throwable cause = w.failure();
+                throw new JublkException(Reason.FAILED, "queue " + w.qid() + " could not start: "
+                        + (cause != null ? cause.getMessage() : "timed out arming its tags"), cause);
+            }
+        }
+    }
+
+    private void writeState() {
+        Map<String, String> state = new LinkedHashMap<>();
+        state.put("pid", Long.toString(ProcessHandle.current().pid()));
+        state.put("size", Long.toString(config.sizeBytes()));
+        state.put("store", Long.toHexString(store.baseAddress()));
+        state.put("type", "ram");
+        try {
+            RunDir.writeState(info.devId(), state);
+        } catch (IOException e) {
+            Log.info("cannot write " + RunDir.stateFile(info.devId()) + ": " + e.getMessage()
+                    + " (ublk list will not show memory use)");
+        }
+    }
+
+    /** Blocks until serving ended (every queue aborted) and the device is deleted. */
+    public void awaitTermination() throws InterruptedException {
+        for (Thread t : threads) t.join();
+        teardown();
+    }
+
+    /** Stops serving: STOP_DEV; the queues drain and {@link #awaitTermination} cleans up. */
+    public void stop() {
+        stopping = true;
+        if (control != null && info != null) {
+            try {
+                control.stopDev(info.devId());
+            } catch (JublkException e) {
+                if (e.reason() != Reason.NO_DEVICE) Log.info("STOP_DEV: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Waits for teardown to complete (for signal handlers). */
+    public boolean awaitFinished(long timeoutMs) throws InterruptedException {
+        return finished.await(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    public boolean stopping() {
+        return stopping;
+    }
+
+    /** Undoes whatever start() did, in the kernel's order. Safe to call more than once. */
+    private synchronized void teardown() {
+        if (finished.getCount() == 0) return;
+        try {
+            if (info != null) {
+                stop();
+                drainQueues();
+                if (cdevFd >= 0) {
+                    Native.jublk_close(cdevFd);
+                    cdevFd = -1;
+                }
+                if (store != null) store.close();
+                try {
+                    control.delDevAsync(info.devId());
+                    Log.info("deleted device " + info.devId());
+                } catch (JublkException e) {
+                    if (e.reason() != Reason.NO_DEVICE) Log.info("DEL_DEV: " + e.getMessage());
+                }
+                RunDir.removeState(info.devId());
+            } else if (store != null) {
+                store.close();
+            }
+            if (control != null) control.close();
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private void drainQueues() {
+        long deadline = System.currentTimeMillis() + DRAIN_TIMEOUT_MS;
+        for (int i = 0; i < threads.size(); i++) {
+            Thread t = threads.get(i);
+            try {
+                t.join(Math.max(1, deadline - System.currentTimeMillis()));
+                if (t.isAlive()) {
+                    // The device never started or STOP_DEV did not reach every tag: leave at
+                    // the next idle wake-up; closing the ring cancels the armed commands.
+                    workers.get(i).requestStop();
+                    t.join(5_000);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

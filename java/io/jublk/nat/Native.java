@@ -1,0 +1,83 @@
+package io.jublk.nat;
+
+import com.sun.jna.Library;
+import com.sun.jna.NativeLibrary;
+
+import java.util.Map;
+
+/**
+ * JNA direct mapping of the C shim (native/jublk.h). Every pointer crosses as a
+ * {@code long}; every failure comes back as a negative errno. No policy here:
+ * callers decide what an error means (see {@link Errno}).
+ *
+ * <p>Direct mapping ({@code Native.register}) avoids JNA's reflective proxy on
+ * every call: the queue hot path makes one such call per batch.
+ */
+public final class Native {
+    private Native() {}
+
+    /** Library name; JNA resolves it from jna.library.path first, then from linux-x86-64/ in the jar. */
+    public static final String LIBRARY = "jublk";
+
+    private static volatile Throwable loadError;
+
+    static {
+        try {
+            // The shim and JNA's own stub must never be unpacked into a noexec /tmp when an
+            // installed copy exists; jna.library.path (set by the launcher) takes precedence.
+            com.sun.jna.Native.register(Native.class,
+                    NativeLibrary.getInstance(LIBRARY, Map.of(Library.OPTION_ALLOW_OBJECTS, Boolean.FALSE)));
+        } catch (Throwable t) {
+            loadError = t;
+        }
+    }
+
+    /** Throws a clear error if the shim could not be loaded; call before first use. */
+    public static void ensureLoaded() {
+        if (loadError != null) {
+            throw new IllegalStateException("cannot load the jublk native shim (libjublk.so): " + loadError.getMessage(),
+                    loadError);
+        }
+    }
+
+    public static native long jublk_ring_create(int entries, int flags, int cqEntries);
+    public static native void jublk_ring_destroy(long ring);
+    public static native int jublk_ring_fd(long ring);
+    public static native int jublk_ring_features(long ring);
+    public static native int jublk_nop(long ring, long userData, long outUserData);
+    public static native int jublk_ctrl_cmd(long ring, int fd, int cmdOp, long cmd);
+    public static native int jublk_queue_batch(long ring, int fd, short qid, long cmds, int ncmds,
+                                               long events, int maxEvents, long iodBase, int depth, int waitNr,
+                                               int timeoutMs);
+
+    public static native long jublk_mmap(long addr, long len, int prot, int flags, int fd, long off);
+    public static native int jublk_munmap(long addr, long len);
+    public static native int jublk_madvise(long addr, long len, int advice);
+    public static native long jublk_resident_pages(long addr, long len);
+    public static native int jublk_open(String path, int flags);
+    public static native int jublk_close(int fd);
+    public static native int jublk_ioctl_ptr(int fd, long request, long arg);
+    public static native int jublk_ioctl_int(int fd, long request, long arg);
+    public static native void jublk_memset(long dst, int value, long len);
+    public static native void jublk_memcpy(long dst, long src, long len);
+    public static native int jublk_gettid();
+    public static native int jublk_prctl(int option, long a2, long a3, long a4, long a5);
+    public static native int jublk_sched_setaffinity(int tid, long size, long mask);
+    public static native int jublk_kill(int pid, int sig);
+    public static native int jublk_sizeof(int what);
+
+    // Linux constants (x86_64) used with the helpers above.
+    public static final int PROT_READ = 0x1;
+    public static final int PROT_WRITE = 0x2;
+    public static final int MAP_SHARED = 0x01;
+    public static final int MAP_PRIVATE = 0x02;
+    public static final int MAP_ANONYMOUS = 0x20;
+    public static final int MAP_NORESERVE = 0x4000;
+    public static final int MAP_POPULATE = 0x8000;
+    public static final int MADV_DONTNEED = 4;
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_RDWR = 2;
+    public static final int O_EXCL = 0x80;
+    public static final int PR_SET_IO_FLUSHER = 57;
+}

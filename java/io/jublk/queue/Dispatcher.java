@@ -1,0 +1,138 @@
+package io.jublk.queue;
+
+import io.jublk.ctrl.Uapi;
+import io.jublk.nat.Errno;
+import io.jublk.target.Completion;
+import io.jublk.target.Target;
+
+import java.nio.ByteBuffer;
+
+import static io.jublk.queue.ShimLayout.*;
+
+/**
+ * The per-queue request loop body, free of I/O: decodes a batch of completion events,
+ * calls the {@link Target}, and writes the commit commands for the next native call.
+ * It allocates nothing per request, so it can be unit-tested and benchmarked with a
+ * fake target and hand-made events.
+ */
+public final class Dispatcher {
+    private static final int ENODEV = Errno.ENODEV.negative();
+    private static final int EIO = Errno.EIO.negative();
+    private static final int EOPNOTSUPP = Errno.EOPNOTSUPP.negative();
+    private static final int COMMIT_OP = Uapi.ioOp(Uapi.IO_COMMIT_AND_FETCH_REQ);
+    private static final int FETCH_OP = Uapi.ioOp(Uapi.IO_FETCH_REQ);
+
+    private final Target target;
+    private final int depth;
+    private final long bufferBase;
+    private final int bufferSize;
+    private final Completion completion = new Completion();
+    private final QueueStats stats;
+    private int deadTags;
+    private int lastError;
+
+    /**
+     * @param bufferBase address of tag 0's data buffer; tag t's is at base + t * bufferSize
+     */
+    public Dispatcher(Target target, int depth, long bufferBase, int bufferSize, QueueStats stats) {
+        this.target = target;
+        this.depth = depth;
+        this.bufferBase = bufferBase;
+        this.bufferSize = bufferSize;
+        this.stats = stats;
+    }
+
+    public long bufferOf(int tag) {
+        return bufferBase + (long) tag * bufferSize;
+    }
+
+    /** Writes one FETCH_REQ per tag into {@code cmds}; returns the count. */
+    public int fetchAll(ByteBuffer cmds) {
+        for (int tag = 0; tag < depth; tag++) {
+            putCommand(cmds, tag, FETCH_OP, tag, 0, 0, 0, 0, bufferOf(tag));
+        }
+        return depth;
+    }
+
+    /**
+     * Handles {@code n} events; writes commits into {@code cmds} and returns how many.
+     * Tags whose command ended (abort at stop, or a rejected command) are counted in
+     * {@link #deadTags()} and not re-armed.
+     */
+    public int dispatch(ByteBuffer events, int n, ByteBuffer cmds) {
+        int out = 0;
+        for (int i = 0; i < n; i++) {
+            int e = i * EVENT_SIZE;
+            int tag = (int) (events.getLong(e + EV_USER_DATA) & 0xffff);
+            int res = events.getInt(e + EV_RES);
+            if (res == Uapi.IO_RES_OK && tag < depth) {
+                handle(events, e + EV_IOD, tag);
+                Completion c = completion;
+                putCommand(cmds, out++, COMMIT_OP, tag, c.result, c.copyDst, c.copySrc, c.copyLen, bufferOf(tag));
+            } else {
+                if (res != ENODEV) lastError = res;
+                deadTags++;
+            }
+        }
+        return out;
+    }
+
+    private void handle(ByteBuffer ev, int iod, int tag) {
+        int opFlags = ev.getInt(iod + Uapi.IOD_OP_FLAGS);
+        int op = opFlags & 0xff;
+        long sectors = Integer.toUnsignedLong(ev.getInt(iod + Uapi.IOD_NR_SECTORS));
+        long start = ev.getLong(iod + Uapi.IOD_START_SECTOR);
+        long offset = start << 9;
+        long length = sectors << 9;
+        Completion c = completion;
+        c.reset();
+        if (start < 0 || start > (Long.MAX_VALUE >> 9)) {
+            c.fail(EIO);
+        } else {
+            switch (op) {
+                case Uapi.OP_READ:
+                    if (length > bufferSize) c.fail(EIO);
+                    else target.read(offset, (int) length, bufferOf(tag), c);
+                    break;
+                case Uapi.OP_WRITE:
+                    if (length > bufferSize) c.fail(EIO);
+                    else target.write(offset, (int) length, bufferOf(tag), c);
+                    break;
+                case Uapi.OP_FLUSH:
+                    target.flush(c);
+                    break;
+                case Uapi.OP_DISCARD:
+                    target.discard(offset, length, c);
+                    break;
+                case Uapi.OP_WRITE_ZEROES:
+                    target.writeZeroes(offset, length, (opFlags & Uapi.IO_F_NOUNMAP) != 0, c);
+                    break;
+                default:
+                    c.fail(EOPNOTSUPP);
+            }
+        }
+        stats.record(op, length, c.result);
+    }
+
+    static void putCommand(ByteBuffer cmds, int index, int op, int tag, int result,
+                           long copyDst, long copySrc, long copyLen, long addr) {
+        int b = index * CMD_SIZE;
+        cmds.putLong(b + CMD_COPY_DST, copyDst);
+        cmds.putLong(b + CMD_COPY_SRC, copySrc);
+        cmds.putLong(b + CMD_COPY_LEN, copyLen);
+        cmds.putInt(b + CMD_OP, op);
+        cmds.putShort(b + CMD_TAG, (short) tag);
+        cmds.putInt(b + CMD_RESULT, result);
+        cmds.putLong(b + CMD_ADDR, addr);
+    }
+
+    /** Tags whose command has ended; the queue is finished when this reaches the depth. */
+    public int deadTags() {
+        return deadTags;
+    }
+
+    /** The last error (other than the ENODEV abort) a command completed with, or 0. */
+    public int lastError() {
+        return lastError;
+    }
+}

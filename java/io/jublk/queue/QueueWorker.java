@@ -1,0 +1,158 @@
+package io.jublk.queue;
+
+import io.jublk.ctrl.Uapi;
+import io.jublk.nat.Errno;
+import io.jublk.nat.Native;
+import io.jublk.nat.NativeException;
+import io.jublk.nat.OffHeap;
+import io.jublk.nat.Ring;
+import io.jublk.target.Target;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+
+/**
+ * One hardware queue of one device, served by one dedicated platform thread that owns
+ * the queue's ring (6.12 requires every I/O command of a queue to come from one task).
+ *
+ * <p>Life: map the descriptors, create the ring on this thread, arm every tag with a
+ * FETCH_REQ, report {@link #awaitArmed armed}, then loop — one native call submits the
+ * previous batch's commits and waits for the next batch — until every tag has been
+ * aborted by STOP_DEV (or {@link #requestStop} is called and the queue is idle).
+ */
+public final class QueueWorker implements Runnable {
+    /** Idle wake-up period to look at the stop flag; costs nothing while requests flow. */
+    private static final int IDLE_WAIT_MS = 500;
+
+    private final int qid;
+    private final int depth;
+    private final int cdevFd;
+    private final int bufferSize;
+    private final Target target;
+    private final QueueStats stats = new QueueStats();
+    private final CountDownLatch armed = new CountDownLatch(1);
+    private final Consumer<String> log;
+    private volatile boolean stopRequested;
+    private volatile Throwable failure;
+    private volatile int ringFlags;
+
+    public QueueWorker(int qid, int depth, int cdevFd, int bufferSize, Target target, Consumer<String> log) {
+        this.qid = qid;
+        this.depth = depth;
+        this.cdevFd = cdevFd;
+        this.bufferSize = bufferSize;
+        this.target = target;
+        this.log = log;
+    }
+
+    public QueueStats stats() {
+        return stats;
+    }
+
+    public int qid() {
+        return qid;
+    }
+
+    /** Waits until every tag is armed or the worker failed; true if armed. */
+    public boolean awaitArmed(long timeoutMs) throws InterruptedException {
+        return armed.await(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS) && failure == null;
+    }
+
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** Asks the loop to leave at its next idle wake-up (used when the device never started). */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** io_uring setup flags the queue ring ended up with. */
+    public int ringFlags() {
+        return ringFlags;
+    }
+
+    @Override
+    public void run() {
+        long iodLen = roundUpPage((long) depth * Uapi.IOD_SIZE);
+        long iod = 0;
+        long buffers = 0;
+        long buffersLen = (long) depth * bufferSize;
+        try (OffHeap cmds = new OffHeap((long) depth * ShimLayout.CMD_SIZE);
+             OffHeap events = new OffHeap((long) depth * ShimLayout.EVENT_SIZE)) {
+            iod = NativeException.check("mmap of queue " + qid + " descriptors",
+                    Native.jublk_mmap(0, iodLen, Native.PROT_READ, Native.MAP_SHARED | Native.MAP_POPULATE, cdevFd,
+                            qid * Uapi.IOD_QUEUE_STRIDE));
+            // Per-tag buffers: one lazily-populated anonymous mapping, so an idle tag costs no memory.
+            buffers = NativeException.check("mmap of queue " + qid + " buffers",
+                    Native.jublk_mmap(0, buffersLen, Native.PROT_READ | Native.PROT_WRITE,
+                            Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0));
+            try (Ring ring = createQueueRing(depth)) {
+                ringFlags = flagsTried;
+                Dispatcher dispatcher = new Dispatcher(target, depth, buffers, bufferSize, stats);
+                serve(ring, dispatcher, iod, cmds, events);
+            }
+        } catch (Throwable t) {
+            failure = t;
+            log.accept("queue " + qid + ": " + t.getMessage());
+        } finally {
+            armed.countDown();
+            if (iod != 0) Native.jublk_munmap(iod, iodLen);
+            if (buffers != 0) Native.jublk_munmap(buffers, buffersLen);
+        }
+    }
+
+    private void serve(Ring ring, Dispatcher d, long iod, OffHeap cmds, OffHeap events) {
+        short q = (short) qid;
+        int n = d.fetchAll(cmds.buffer());
+        int ev = batch(ring, q, cmds, n, events, iod, 0);
+        armed.countDown();
+        n = d.dispatch(events.buffer(), ev, cmds.buffer());
+        while (d.deadTags() < depth) {
+            ev = batch(ring, q, cmds, n, events, iod, 1);
+            if (ev == 0 && n == 0 && stopRequested) {
+                log.accept("queue " + qid + ": stopping with " + (depth - d.deadTags()) + " tags still armed");
+                break;
+            }
+            n = d.dispatch(events.buffer(), ev, cmds.buffer());
+        }
+        if (d.lastError() != 0) {
+            log.accept("queue " + qid + ": a command was rejected by the kernel: " + Errno.describe(d.lastError()));
+        }
+    }
+
+    private int batch(Ring ring, short q, OffHeap cmds, int n, OffHeap events, long iod, int waitNr) {
+        int ev = Native.jublk_queue_batch(ring.handle(), cdevFd, q, cmds.address(), n, events.address(), depth,
+                iod, depth, waitNr, IDLE_WAIT_MS);
+        return NativeException.check("io_uring_enter on queue " + qid, ev);
+    }
+
+    private int flagsTried;
+
+    /**
+     * The queue ring, created on this thread. COOP_TASKRUN + SINGLE_ISSUER + DEFER_TASKRUN
+     * batch the kernel's task work into our own wait; older kernels lack the last two.
+     */
+    private Ring createQueueRing(int depth) {
+        int[] candidates = {
+            Ring.SETUP_COOP_TASKRUN | Ring.SETUP_SINGLE_ISSUER | Ring.SETUP_DEFER_TASKRUN,
+            Ring.SETUP_COOP_TASKRUN,
+            0
+        };
+        NativeException last = null;
+        for (int flags : candidates) {
+            try {
+                flagsTried = flags;
+                return Ring.create(depth, flags, depth * 2);
+            } catch (NativeException e) {
+                if (!e.is(Errno.EINVAL)) throw e;
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    private static long roundUpPage(long n) {
+        return (n + 4095) / 4096 * 4096;
+    }
+}

@@ -1,0 +1,132 @@
+package io.jublk.store;
+
+import io.jublk.nat.Native;
+import io.jublk.nat.NativeException;
+
+/**
+ * The RAM disk's private backing store: one anonymous private mapping the size of the
+ * disk ({@code MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE}). The kernel allocates a page on
+ * first write; never-written blocks read as zeros and cost nothing. Whole pages that are
+ * discarded or zeroed go back to the kernel with {@code MADV_DONTNEED}.
+ *
+ * <p>Thread-safe in the way a disk is: concurrent requests to different ranges are
+ * independent; ordering of overlapping requests is the block layer's business.
+ */
+public final class PageStore implements AutoCloseable {
+    public static final int PAGE_SIZE = 4096;
+    private static final int MADV_NOHUGEPAGE = 14;
+
+    private final long size;
+    private volatile long base;
+
+    /**
+     * Reserves {@code size} bytes of address space (a multiple of 512). No memory is
+     * committed: a 1 TiB store on a 24 GiB machine costs only page tables for what is written.
+     */
+    public PageStore(long size) {
+        if (size <= 0 || size % 512 != 0) {
+            throw new IllegalArgumentException("store size must be a positive multiple of 512 bytes: " + size);
+        }
+        Native.ensureLoaded();
+        this.size = size;
+        long mapped = roundUp(size);
+        long addr = Native.jublk_mmap(0, mapped, Native.PROT_READ | Native.PROT_WRITE,
+                Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0);
+        NativeException.check("mmap of a " + size + "-byte store", addr);
+        // Transparent huge pages would turn a 4 KiB write into a 2 MiB allocation and make
+        // memory use depend on the host's THP policy; a RAM disk wants byte-exact accounting.
+        Native.jublk_madvise(addr, mapped, MADV_NOHUGEPAGE);
+        this.base = addr;
+    }
+
+    private static long roundUp(long n) {
+        return (n + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE;
+    }
+
+    public long size() {
+        return size;
+    }
+
+    /** Address of byte {@code offset} of the disk; callers check {@link #contains} first. */
+    public long address(long offset) {
+        return base + offset;
+    }
+
+    /** True if [offset, offset+length) lies inside the disk (no overflow). */
+    public boolean contains(long offset, long length) {
+        return offset >= 0 && length >= 0 && offset <= size && length <= size - offset;
+    }
+
+    /**
+     * Makes [offset, offset+length) read as zeros: whole pages are returned to the kernel,
+     * the partial pages at either end are zero-filled.
+     */
+    public void zero(long offset, long length) {
+        if (!contains(offset, length)) {
+            throw new IndexOutOfBoundsException("range " + offset + "+" + length + " outside a " + size + "-byte store");
+        }
+        if (length == 0) return;
+        long end = offset + length;
+        long firstWhole = roundUp(offset);
+        long lastWhole = end / PAGE_SIZE * PAGE_SIZE;
+        if (firstWhole >= lastWhole) {
+            Native.jublk_memset(base + offset, 0, length);
+            return;
+        }
+        if (offset < firstWhole) Native.jublk_memset(base + offset, 0, firstWhole - offset);
+        NativeException.check("madvise(MADV_DONTNEED)",
+                Native.jublk_madvise(base + firstWhole, lastWhole - firstWhole, Native.MADV_DONTNEED));
+        if (lastWhole < end) {
+            // The tail page is partial only if the disk extends past it; at the very end of
+            // the disk it is the mapping's last (padded) page and may be released whole.
+            if (end == size && roundUp(size) > size) {
+                Native.jublk_madvise(base + lastWhole, PAGE_SIZE, Native.MADV_DONTNEED);
+            } else {
+                Native.jublk_memset(base + lastWhole, 0, end - lastWhole);
+            }
+        }
+    }
+
+    /** Releases every page: the whole disk reads as zeros and uses no memory. */
+    public void releaseAll() {
+        NativeException.check("madvise(MADV_DONTNEED)",
+                Native.jublk_madvise(base, roundUp(size), Native.MADV_DONTNEED));
+    }
+
+    /** Bytes of memory the store holds now (see {@link MappingRss}); falls back to mincore. */
+    public long residentBytes() {
+        long rss = MappingRss.of("self", base);
+        return rss >= 0 ? rss : residentPagesByMincore() * PAGE_SIZE;
+    }
+
+    /** Start address of the mapping, for other processes to measure it through /proc. */
+    public long baseAddress() {
+        return base;
+    }
+
+    /** Pages mapped in the store per mincore (counts zero-page mappings too). */
+    public long residentPagesByMincore() {
+        return NativeException.check("mincore", Native.jublk_resident_pages(base, roundUp(size)));
+    }
+
+    /** Reads {@code length} bytes at {@code offset} into a new array (tests and tools, not the hot path). */
+    public byte[] read(long offset, int length) {
+        if (!contains(offset, length)) throw new IndexOutOfBoundsException();
+        com.sun.jna.Pointer p = new com.sun.jna.Pointer(base + offset);
+        return p.getByteArray(0, length);
+    }
+
+    /** Writes {@code data} at {@code offset} (tests and tools, not the hot path). */
+    public void write(long offset, byte[] data) {
+        if (!contains(offset, data.length)) throw new IndexOutOfBoundsException();
+        new com.sun.jna.Pointer(base + offset).write(0, data, 0, data.length);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (base != 0) {
+            Native.jublk_munmap(base, roundUp(size));
+            base = 0;
+        }
+    }
+}

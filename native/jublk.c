@@ -1,0 +1,425 @@
+/*
+ * jublk native shim. See jublk.h for the rules. io_uring is driven through raw
+ * syscalls (no liburing): the ring code below is ~150 lines, it keeps the RPM
+ * free of a liburing runtime dependency, and it lets us use SQE128 URING_CMD
+ * SQEs that liburing 2.3 has no helper for.
+ */
+#define _GNU_SOURCE
+#include "jublk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define UBLK_IOD_SIZE 24
+
+struct ring {
+	int fd;
+	uint32_t flags;
+	uint32_t features;
+	unsigned sqe_size;
+	/* SQ */
+	void *sq_ptr;
+	size_t sq_len;
+	uint32_t *sq_head, *sq_tail, *sq_mask, *sq_entries, *sq_array;
+	uint8_t *sqes;
+	size_t sqes_len;
+	uint32_t sq_local_tail;
+	/* CQ */
+	void *cq_ptr;
+	size_t cq_len;
+	uint32_t *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_cqe *cqes;
+};
+
+static inline struct ring *R(int64_t h) { return (struct ring *)(uintptr_t)h; }
+
+static int sys_setup(unsigned entries, struct io_uring_params *p)
+{
+	return (int)syscall(__NR_io_uring_setup, entries, p);
+}
+
+static int sys_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags)
+{
+	return (int)syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, NULL, 0);
+}
+
+int64_t jublk_ring_create(uint32_t entries, uint32_t flags, uint32_t cq_entries)
+{
+	struct io_uring_params p;
+	memset(&p, 0, sizeof(p));
+	p.flags = flags;
+	if (cq_entries) {
+		p.flags |= IORING_SETUP_CQSIZE;
+		p.cq_entries = cq_entries;
+	}
+	int fd = sys_setup(entries, &p);
+	if (fd < 0)
+		return -errno;
+
+	struct ring *r = calloc(1, sizeof(*r));
+	if (!r) {
+		close(fd);
+		return -ENOMEM;
+	}
+	r->fd = fd;
+	r->flags = p.flags;
+	r->features = p.features;
+	r->sqe_size = (p.flags & IORING_SETUP_SQE128) ? 128 : 64;
+	r->sq_len = p.sq_off.array + p.sq_entries * sizeof(uint32_t);
+	r->cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	if (p.features & IORING_FEAT_SINGLE_MMAP) {
+		if (r->cq_len > r->sq_len)
+			r->sq_len = r->cq_len;
+		r->cq_len = r->sq_len;
+	}
+	r->sq_ptr = mmap(NULL, r->sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+			 IORING_OFF_SQ_RING);
+	if (r->sq_ptr == MAP_FAILED)
+		goto fail;
+	if (p.features & IORING_FEAT_SINGLE_MMAP) {
+		r->cq_ptr = r->sq_ptr;
+	} else {
+		r->cq_ptr = mmap(NULL, r->cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+				 IORING_OFF_CQ_RING);
+		if (r->cq_ptr == MAP_FAILED) {
+			r->cq_ptr = NULL;
+			goto fail;
+		}
+	}
+	r->sqes_len = (size_t)p.sq_entries * r->sqe_size;
+	r->sqes = mmap(NULL, r->sqes_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+		       IORING_OFF_SQES);
+	if (r->sqes == MAP_FAILED) {
+		r->sqes = NULL;
+		goto fail;
+	}
+	uint8_t *sq = r->sq_ptr, *cq = r->cq_ptr;
+	r->sq_head = (uint32_t *)(sq + p.sq_off.head);
+	r->sq_tail = (uint32_t *)(sq + p.sq_off.tail);
+	r->sq_mask = (uint32_t *)(sq + p.sq_off.ring_mask);
+	r->sq_entries = (uint32_t *)(sq + p.sq_off.ring_entries);
+	r->sq_array = (uint32_t *)(sq + p.sq_off.array);
+	r->sq_local_tail = *r->sq_tail;
+	r->cq_head = (uint32_t *)(cq + p.cq_off.head);
+	r->cq_tail = (uint32_t *)(cq + p.cq_off.tail);
+	r->cq_mask = (uint32_t *)(cq + p.cq_off.ring_mask);
+	r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+	/* identity SQ index array: slot i always holds SQE i */
+	for (uint32_t i = 0; i < p.sq_entries; i++)
+		r->sq_array[i] = i;
+	return (int64_t)(uintptr_t)r;
+fail:;
+	int err = errno;
+	jublk_ring_destroy((int64_t)(uintptr_t)r);
+	return -err;
+}
+
+void jublk_ring_destroy(int64_t h)
+{
+	struct ring *r = R(h);
+	if (!r)
+		return;
+	if (r->sqes)
+		munmap(r->sqes, r->sqes_len);
+	if (r->cq_ptr && r->cq_ptr != r->sq_ptr)
+		munmap(r->cq_ptr, r->cq_len);
+	if (r->sq_ptr && r->sq_ptr != MAP_FAILED)
+		munmap(r->sq_ptr, r->sq_len);
+	close(r->fd);
+	free(r);
+}
+
+int32_t jublk_ring_fd(int64_t h) { return R(h)->fd; }
+uint32_t jublk_ring_features(int64_t h) { return R(h)->features; }
+
+/* Next free SQE, zeroed, or NULL when the SQ is full. */
+static uint8_t *get_sqe(struct ring *r)
+{
+	uint32_t head = __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE);
+	if (r->sq_local_tail - head >= *r->sq_entries)
+		return NULL;
+	uint8_t *sqe = r->sqes + (size_t)(r->sq_local_tail & *r->sq_mask) * r->sqe_size;
+	r->sq_local_tail++;
+	memset(sqe, 0, r->sqe_size);
+	return sqe;
+}
+
+/* Publish queued SQEs; returns how many are pending submission. */
+static unsigned flush_sq(struct ring *r)
+{
+	__atomic_store_n(r->sq_tail, r->sq_local_tail, __ATOMIC_RELEASE);
+	return r->sq_local_tail - __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE);
+}
+
+/* Submit everything queued and wait for `wait_nr` completions, retrying EINTR. */
+static int submit_wait(struct ring *r, unsigned wait_nr)
+{
+	for (;;) {
+		unsigned pending = flush_sq(r);
+		int ret = sys_enter(r->fd, pending, wait_nr, IORING_ENTER_GETEVENTS);
+		if (ret >= 0)
+			return ret;
+		if (errno == EINTR)
+			continue;
+		return -errno;
+	}
+}
+
+/*
+ * Submit everything queued and wait up to timeout_ms for `wait_nr` completions.
+ * A timeout is not an error: it lets an idle queue thread look at its stop flag.
+ */
+static int submit_wait_timeout(struct ring *r, unsigned wait_nr, int32_t timeout_ms)
+{
+	if (wait_nr == 0 || timeout_ms <= 0)
+		return submit_wait(r, wait_nr);
+	struct __kernel_timespec ts = { .tv_sec = timeout_ms / 1000, .tv_nsec = (timeout_ms % 1000) * 1000000L };
+	struct io_uring_getevents_arg arg;
+	memset(&arg, 0, sizeof(arg));
+	arg.ts = (uint64_t)(uintptr_t)&ts;
+	for (;;) {
+		unsigned pending = flush_sq(r);
+		int ret = (int)syscall(__NR_io_uring_enter, r->fd, pending, wait_nr,
+				       IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof(arg));
+		if (ret >= 0)
+			return ret;
+		if (errno == EINTR)
+			continue;
+		if (errno == ETIME)
+			return 0;
+		return -errno;
+	}
+}
+
+static struct io_uring_cqe *peek_cqe(struct ring *r)
+{
+	uint32_t head = *r->cq_head;
+	if (head == __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE))
+		return NULL;
+	return &r->cqes[head & *r->cq_mask];
+}
+
+static void cqe_seen(struct ring *r)
+{
+	__atomic_store_n(r->cq_head, *r->cq_head + 1, __ATOMIC_RELEASE);
+}
+
+/* Wait for the CQE carrying `user_data`; other CQEs are not expected on these rings. */
+static int wait_one(struct ring *r, uint64_t user_data, uint64_t *seen_ud)
+{
+	for (;;) {
+		struct io_uring_cqe *cqe = peek_cqe(r);
+		if (cqe) {
+			int res = cqe->res;
+			uint64_t ud = cqe->user_data;
+			cqe_seen(r);
+			if (seen_ud)
+				*seen_ud = ud;
+			if (ud == user_data)
+				return res;
+			continue;
+		}
+		int ret = submit_wait(r, 1);
+		if (ret < 0)
+			return ret;
+	}
+}
+
+int32_t jublk_nop(int64_t h, uint64_t user_data, int64_t out_user_data)
+{
+	struct ring *r = R(h);
+	uint8_t *sqe = get_sqe(r);
+	if (!sqe)
+		return -EBUSY;
+	struct io_uring_sqe *s = (struct io_uring_sqe *)sqe;
+	s->opcode = IORING_OP_NOP;
+	s->user_data = user_data;
+	int ret = submit_wait(r, 1);
+	if (ret < 0)
+		return ret;
+	uint64_t ud = 0;
+	int res = wait_one(r, user_data, &ud);
+	if (out_user_data)
+		*(uint64_t *)(uintptr_t)out_user_data = ud;
+	return res;
+}
+
+int32_t jublk_ctrl_cmd(int64_t h, int32_t fd, uint32_t cmd_op, int64_t cmd)
+{
+	struct ring *r = R(h);
+	if (r->sqe_size != 128)
+		return -EINVAL;
+	uint8_t *sqe = get_sqe(r);
+	if (!sqe)
+		return -EBUSY;
+	struct io_uring_sqe *s = (struct io_uring_sqe *)sqe;
+	static uint64_t seq;
+	uint64_t ud = ++seq;
+	s->opcode = IORING_OP_URING_CMD;
+	s->fd = fd;
+	s->cmd_op = cmd_op;
+	s->user_data = ud;
+	memcpy(sqe + 48, (const void *)(uintptr_t)cmd, 32);
+	return wait_one(r, ud, NULL);
+}
+
+static void queue_io(uint8_t *sqe, int32_t fd, uint16_t q_id, const struct jublk_io_cmd *c)
+{
+	struct io_uring_sqe *s = (struct io_uring_sqe *)sqe;
+	s->opcode = IORING_OP_URING_CMD;
+	s->fd = fd;
+	s->cmd_op = c->cmd_op;
+	s->user_data = (uint64_t)c->tag | ((uint64_t)(c->cmd_op & 0xff) << 16);
+	/* struct ublksrv_io_cmd: q_id @0, tag @2, result @4, addr @8 */
+	uint8_t *p = sqe + 48;
+	memcpy(p, &q_id, 2);
+	memcpy(p + 2, &c->tag, 2);
+	memcpy(p + 4, &c->result, 4);
+	memcpy(p + 8, &c->addr, 8);
+}
+
+int32_t jublk_queue_batch(int64_t h, int32_t fd, uint16_t q_id, int64_t cmds, int32_t ncmds,
+			  int64_t events, int32_t max_events, int64_t iod_base, uint32_t depth,
+			  int32_t wait_nr, int32_t timeout_ms)
+{
+	struct ring *r = R(h);
+	const struct jublk_io_cmd *c = (const struct jublk_io_cmd *)(uintptr_t)cmds;
+	for (int32_t i = 0; i < ncmds; i++) {
+		if (c[i].copy_len) {
+			if (c[i].copy_src)
+				memcpy((void *)(uintptr_t)c[i].copy_dst, (const void *)(uintptr_t)c[i].copy_src,
+				       c[i].copy_len);
+			else
+				memset((void *)(uintptr_t)c[i].copy_dst, 0, c[i].copy_len);
+		}
+		uint8_t *sqe = get_sqe(r);
+		if (!sqe) {
+			int ret = submit_wait(r, 0);
+			if (ret < 0)
+				return ret;
+			sqe = get_sqe(r);
+			if (!sqe)
+				return -EBUSY;
+		}
+		queue_io(sqe, fd, q_id, &c[i]);
+	}
+	/* Do not block if completions are already waiting: just submit. */
+	unsigned want = wait_nr > 0 && peek_cqe(r) == NULL ? (unsigned)wait_nr : 0;
+	int ret = submit_wait_timeout(r, want, timeout_ms);
+	if (ret < 0 && ret != -EBUSY)
+		return ret;
+
+	struct jublk_event *ev = (struct jublk_event *)(uintptr_t)events;
+	const uint8_t *iods = (const uint8_t *)(uintptr_t)iod_base;
+	int32_t n = 0;
+	struct io_uring_cqe *cqe;
+	while (n < max_events && (cqe = peek_cqe(r)) != NULL) {
+		ev[n].user_data = cqe->user_data;
+		ev[n].res = cqe->res;
+		ev[n].cqe_flags = cqe->flags;
+		uint16_t tag = (uint16_t)(cqe->user_data & 0xffff);
+		if (cqe->res >= 0 && iods && tag < depth)
+			memcpy(ev[n].iod, iods + (size_t)tag * UBLK_IOD_SIZE, UBLK_IOD_SIZE);
+		else
+			memset(ev[n].iod, 0, UBLK_IOD_SIZE);
+		cqe_seen(r);
+		n++;
+	}
+	return n;
+}
+
+int64_t jublk_mmap(int64_t addr, uint64_t len, int32_t prot, int32_t flags, int32_t fd, int64_t off)
+{
+	void *p = mmap((void *)(uintptr_t)addr, len, prot, flags, fd, off);
+	return p == MAP_FAILED ? -errno : (int64_t)(uintptr_t)p;
+}
+
+int32_t jublk_munmap(int64_t addr, uint64_t len)
+{
+	return munmap((void *)(uintptr_t)addr, len) ? -errno : 0;
+}
+
+int32_t jublk_madvise(int64_t addr, uint64_t len, int32_t advice)
+{
+	return madvise((void *)(uintptr_t)addr, len, advice) ? -errno : 0;
+}
+
+int64_t jublk_resident_pages(int64_t addr, uint64_t len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	const size_t chunk_pages = 1 << 16;
+	unsigned char vec[1 << 16];
+	int64_t count = 0;
+	uint64_t pages = (len + page - 1) / page;
+	for (uint64_t done = 0; done < pages;) {
+		size_t n = pages - done < chunk_pages ? (size_t)(pages - done) : chunk_pages;
+		if (mincore((void *)(uintptr_t)(addr + done * page), n * page, vec))
+			return -errno;
+		for (size_t i = 0; i < n; i++)
+			count += vec[i] & 1;
+		done += n;
+	}
+	return count;
+}
+
+int32_t jublk_open(const char *path, int32_t flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int32_t jublk_close(int32_t fd) { return close(fd) ? -errno : 0; }
+
+int32_t jublk_ioctl_ptr(int32_t fd, uint64_t request, int64_t arg)
+{
+	int ret = ioctl(fd, (unsigned long)request, (void *)(uintptr_t)arg);
+	return ret < 0 ? -errno : ret;
+}
+
+int32_t jublk_ioctl_int(int32_t fd, uint64_t request, int64_t arg)
+{
+	int ret = ioctl(fd, (unsigned long)request, (unsigned long)arg);
+	return ret < 0 ? -errno : ret;
+}
+
+void jublk_memset(int64_t dst, int32_t value, uint64_t len) { memset((void *)(uintptr_t)dst, value, len); }
+void jublk_memcpy(int64_t dst, int64_t src, uint64_t len)
+{
+	memcpy((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, len);
+}
+
+int32_t jublk_gettid(void) { return (int32_t)syscall(SYS_gettid); }
+
+int32_t jublk_prctl(int32_t option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	int ret = prctl(option, a2, a3, a4, a5);
+	return ret < 0 ? -errno : ret;
+}
+
+int32_t jublk_sched_setaffinity(int32_t tid, uint64_t size, int64_t mask)
+{
+	return sched_setaffinity(tid, size, (const cpu_set_t *)(uintptr_t)mask) ? -errno : 0;
+}
+
+int32_t jublk_kill(int32_t pid, int32_t sig) { return kill(pid, sig) ? -errno : 0; }
+
+int32_t jublk_sizeof(int32_t what)
+{
+	switch (what) {
+	case 0: return sizeof(struct jublk_io_cmd);
+	case 1: return sizeof(struct jublk_event);
+	case 2: return sizeof(struct io_uring_sqe);
+	case 3: return sizeof(struct io_uring_cqe);
+	default: return -EINVAL;
+	}
+}

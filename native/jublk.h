@@ -1,0 +1,86 @@
+/*
+ * jublk native shim: the thin layer between Java (JNA, direct mapping) and the
+ * kernel's io_uring and ublk interfaces.
+ *
+ * Rules for this file and jublk.c:
+ *  - policy-free: C executes, Java decides (no retries, no fallbacks, no defaults);
+ *  - never prints, never exits; every failure is returned as -errno;
+ *  - pointers cross the boundary as 64-bit integers (Java long).
+ *
+ * The structs below are the shim's own exchange formats with Java (not kernel
+ * structs); their layouts are checked by the Java unit tests (ShimLayoutTest).
+ */
+#ifndef JUBLK_H
+#define JUBLK_H
+
+#include <stdint.h>
+
+/* One I/O command for a queue ring: what Java wants submitted (24 + 24 bytes). */
+struct jublk_io_cmd {
+	uint64_t copy_dst;   /* optional memory copy done before the SQE is queued */
+	uint64_t copy_src;   /* 0 = zero-fill copy_dst instead of copying */
+	uint64_t copy_len;   /* 0 = no copy */
+	uint32_t cmd_op;     /* UBLK_U_IO_* opcode */
+	uint16_t tag;
+	uint16_t reserved;
+	int32_t  result;     /* COMMIT result */
+	uint32_t reserved2;
+	uint64_t addr;       /* buffer address for the kernel (0 for USER_COPY) */
+};
+
+/* One completion for Java: the CQE plus a copy of the tag's descriptor (40 bytes). */
+struct jublk_event {
+	uint64_t user_data;
+	int32_t  res;
+	uint32_t cqe_flags;
+	uint8_t  iod[24];    /* struct ublksrv_io_desc of the tag, copied when res >= 0 */
+};
+
+/* Ring lifecycle. Returns a handle (> 0) or -errno. */
+int64_t jublk_ring_create(uint32_t entries, uint32_t flags, uint32_t cq_entries);
+void    jublk_ring_destroy(int64_t ring);
+int32_t jublk_ring_fd(int64_t ring);
+uint32_t jublk_ring_features(int64_t ring);
+
+/* Queue a NOP with user_data, submit, wait; returns the CQE's res and stores its user_data. */
+int32_t jublk_nop(int64_t ring, uint64_t user_data, int64_t out_user_data);
+
+/*
+ * One control command on an SQE128 ring: URING_CMD with the 32-byte payload at
+ * `cmd`, submitted and waited for. Returns cqe->res (0 or -errno).
+ */
+int32_t jublk_ctrl_cmd(int64_t ring, int32_t fd, uint32_t cmd_op, int64_t cmd);
+
+/*
+ * The queue hot path, one call per batch: performs the copies of `ncmds`
+ * commands, queues them as URING_CMD SQEs on `fd` (payload: q_id, tag, result,
+ * addr; user_data = tag | cmd_nr << 16), submits, waits for at least `wait_nr`
+ * completions and harvests up to `max_events` CQEs into `events`, copying the
+ * descriptor of each tag from `iod_base`. Waiting ends after `timeout_ms`
+ * (0 = no limit) with 0 events. Returns the number of events or -errno.
+ */
+int32_t jublk_queue_batch(int64_t ring, int32_t fd, uint16_t q_id,
+			  int64_t cmds, int32_t ncmds,
+			  int64_t events, int32_t max_events,
+			  int64_t iod_base, uint32_t depth, int32_t wait_nr, int32_t timeout_ms);
+
+/* Memory and file helpers (thin wrappers returning -errno). */
+int64_t jublk_mmap(int64_t addr, uint64_t len, int32_t prot, int32_t flags, int32_t fd, int64_t off);
+int32_t jublk_munmap(int64_t addr, uint64_t len);
+int32_t jublk_madvise(int64_t addr, uint64_t len, int32_t advice);
+/* Number of resident pages in [addr, addr+len) (page aligned), counted with mincore. */
+int64_t jublk_resident_pages(int64_t addr, uint64_t len);
+int32_t jublk_open(const char *path, int32_t flags);
+int32_t jublk_close(int32_t fd);
+int32_t jublk_ioctl_ptr(int32_t fd, uint64_t request, int64_t arg);
+int32_t jublk_ioctl_int(int32_t fd, uint64_t request, int64_t arg);
+void    jublk_memset(int64_t dst, int32_t value, uint64_t len);
+void    jublk_memcpy(int64_t dst, int64_t src, uint64_t len);
+int32_t jublk_gettid(void);
+int32_t jublk_prctl(int32_t option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
+int32_t jublk_sched_setaffinity(int32_t tid, uint64_t size, int64_t mask);
+int32_t jublk_kill(int32_t pid, int32_t sig);
+/* sizeof checks for the Java layout test */
+int32_t jublk_sizeof(int32_t what);
+
+#endif

@@ -88,6 +88,7 @@ final class AddCommand implements Callable<Integer> {
         DeviceServer server = new DeviceServer(config);
         PrintStream out = System.out;
         Thread hook = new Thread(() -> {
+            if (server.finished()) return; // normal exit after the device was deleted
             try {
                 if (server.info() != null) Log.info("signal: stopping device " + server.info().devId());
                 server.stop();

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -42,7 +43,9 @@ final class BackgroundStart {
         Path log = dir.resolve("add-" + ProcessHandle.current().pid() + ".log");
         ProcessBuilder pb = new ProcessBuilder(command());
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.redirectError(ProcessBuilder.Redirect.to(log.toFile()));
+        Files.deleteIfExists(log);
+        Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put("JUBLK_ROLE", "server");
         Process p = pb.start();
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();

@@ -177,6 +177,11 @@ public final class DeviceServer {
         return finished.await(timeoutMs, TimeUnit.MILLISECONDS);
     }
 
+    /** True once the device is deleted and everything released. */
+    public boolean finished() {
+        return finished.getCount() == 0;
+    }
+
     public boolean stopping() {
         return stopping;
     }

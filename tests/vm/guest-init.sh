@@ -1,0 +1,51 @@
+#!/bin/busybox sh
+# PID 1 of the test VM (runs from the initramfs, busybox only).
+# Loads the modules, shares the host's / read-only under a tmpfs overlay, enters it
+# with chroot, runs the script the host put into the results share, writes its exit
+# code and the kernel log there, and powers off. Nothing here may wait without bound.
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+echo 4 > /proc/sys/kernel/printk
+
+fail() {
+    echo "guest-init: $*" > /dev/console
+    [ -d /out/. ] && echo "guest-init: $*" >> /out/guest.log
+    poweroff -f
+}
+
+for m in $(cat /modules/load-order); do
+    insmod "/modules/$m.ko" || echo "guest-init: insmod $m failed" > /dev/console
+done
+
+mkdir -p /host /out /ovl /newroot
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro host /host || fail "cannot mount the host share"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 out /out || fail "cannot mount the results share"
+mount -t tmpfs -o size=75% tmpfs /ovl
+mkdir -p /ovl/upper /ovl/work
+mount -t overlay overlay -o lowerdir=/host,upperdir=/ovl/upper,workdir=/ovl/work /newroot || fail "cannot mount the overlay"
+
+. /out/vm.conf   # sets OUT (host path of the results share), CWD, SCRIPT
+mount -t proc proc /newroot/proc
+mount -t sysfs sys /newroot/sys
+mount -t devtmpfs dev /newroot/dev
+mkdir -p /newroot/dev/pts /newroot/dev/shm
+mount -t devpts devpts /newroot/dev/pts
+mount -t tmpfs tmpfs /newroot/dev/shm
+mount -t tmpfs tmpfs /newroot/tmp
+mount -t tmpfs tmpfs /newroot/run
+mkdir -p /newroot/run/vm-modules
+mount --bind /modules /newroot/run/vm-modules
+mkdir -p "/newroot$OUT"
+mount --bind /out "/newroot$OUT"
+hostname jublk-vm
+
+chroot /newroot /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    HOME=/root TERM=dumb LANG=C.UTF-8 JUBLK_IN_VM=1 JUBLK_VM_MODULES=/run/vm-modules \
+    /bin/bash -c 'cd "$1" && exec /bin/bash "$2"' guest "$CWD" "$SCRIPT" > /out/guest.log 2>&1
+echo $? > /out/rc
+dmesg > /out/dmesg.txt
+sync
+poweroff -f

@@ -1,0 +1,84 @@
+#!/bin/bash
+# Runs a script inside a QEMU VM with a Debian 6.12 kernel that has ublk (the host's
+# kernel may have none). The host's / is the guest's root (read-only, under a tmpfs
+# overlay), so the guest runs the freshly built project and the host's tools unchanged.
+#
+#   tests/vm/vm.sh [--timeout SECONDS] [--mem MiB] [--cpus N] SCRIPT
+#
+# SCRIPT runs as root in the guest, in the current directory. Its output is shown live;
+# results written to $JUBLK_VM_OUT (exported to the guest) come back to the host.
+# Exit status: the script's, or 124 if the VM timed out, or 125 if it could not run.
+# On failure the guest's log tail and kernel log are printed. Nothing waits unbounded.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+timeout_s=1800
+mem=4096
+cpus=2
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --timeout) timeout_s=$2; shift 2 ;;
+        --mem) mem=$2; shift 2 ;;
+        --cpus) cpus=$2; shift 2 ;;
+        -*) echo "vm.sh: unknown option $1" >&2; exit 125 ;;
+        *) break ;;
+    esac
+done
+[ $# -eq 1 ] || { echo "usage: vm.sh [--timeout S] [--mem MiB] [--cpus N] SCRIPT" >&2; exit 125; }
+script=$(readlink -f "$1")
+[ -f "$script" ] || { echo "vm.sh: no such script: $1" >&2; exit 125; }
+
+# shellcheck source=tests/vm/kernel.sh
+. "$here/kernel.sh"
+kdir=$(vm_kernel_dir) || { echo "vm.sh: could not prepare the VM kernel" >&2; exit 125; }
+initrd=$(vm_initramfs "$kdir" "$here/guest-init.sh") || { echo "vm.sh: could not build the initramfs" >&2; exit 125; }
+
+out=${JUBLK_VM_OUT:-$(mktemp -d /tmp/jublk-vm.XXXXXX)}
+mkdir -p "$out"
+out=$(readlink -f "$out")
+rm -f "$out/rc" "$out/guest.log" "$out/dmesg.txt" "$out/console.log"
+cat > "$out/vm.conf" <<CONF
+OUT='$out'
+CWD='$(pwd)'
+SCRIPT='$script'
+CONF
+: > "$out/guest.log"
+
+tail -n +1 -F "$out/guest.log" 2>/dev/null &
+tailer=$!
+trap 'kill $tailer 2>/dev/null || true' EXIT
+
+set +e
+timeout --kill-after=15 "$timeout_s" qemu-system-x86_64 \
+    -machine q35 -accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem" \
+    -kernel "$kdir/vmlinuz" -initrd "$initrd" \
+    -append "console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init" \
+    -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
+    -virtfs "local,path=$out,mount_tag=out,security_model=none" \
+    -display none -no-reboot -serial "file:$out/console.log" -monitor none \
+    -nic none
+qemu_rc=$?
+set -e
+sleep 0.5
+kill $tailer 2>/dev/null || true
+
+show_logs() {
+    echo "---- guest log (tail) ----"; tail -n 60 "$out/guest.log" 2>/dev/null || true
+    echo "---- console (tail) ----"; tail -n 40 "$out/console.log" 2>/dev/null || true
+    if [ -s "$out/dmesg.txt" ]; then echo "---- guest dmesg (tail) ----"; tail -n 60 "$out/dmesg.txt"; fi
+}
+if [ $qemu_rc -eq 124 ] || [ $qemu_rc -eq 137 ]; then
+    echo "vm.sh: the VM did not finish within $timeout_s s and was killed" >&2
+    show_logs >&2
+    exit 124
+fi
+if [ ! -f "$out/rc" ]; then
+    echo "vm.sh: the guest ended without a result (qemu exit $qemu_rc)" >&2
+    show_logs >&2
+    exit 125
+fi
+rc=$(cat "$out/rc")
+if [ "$rc" != 0 ]; then
+    echo "vm.sh: guest script exited $rc" >&2
+    [ -s "$out/dmesg.txt" ] && { echo "---- guest dmesg (tail) ----"; tail -n 40 "$out/dmesg.txt"; } >&2
+fi
+exit "$rc"

@@ -15,7 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "add", description = {
+@Command(name = "add", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        description = {
     "Create a RAM disk and serve it.",
     "Without --foreground a background server is started; the command returns",
     "once /dev/ublkbN is live and prints its path.",

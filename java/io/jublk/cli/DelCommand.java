@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "del", aliases = "delete", description = {
+@Command(name = "del", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        aliases = "delete", description = {
     "Delete a device and release its memory.",
     "Stops it (its /dev/ublkbN disappears and I/O still in flight fails), lets its",
     "server release the memory and exit, and frees the id.",

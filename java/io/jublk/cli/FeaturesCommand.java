@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "features", description = {
+@Command(name = "features", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        description = {
     "Show the kernel's ublk feature bits.",
     "Names and hex values of what this kernel's driver supports (GET_FEATURES),",
     "marking the ones jublk uses."})

@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "list", aliases = "ls", description = {
+@Command(name = "list", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        aliases = "ls", description = {
     "List ublk devices.",
     "Shows id, state, queues, depth, size, server pid, memory in use and device",
     "paths; just the header when there are none."})

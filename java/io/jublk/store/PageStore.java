@@ -14,7 +14,7 @@ import io.jublk.nat.NativeException;
  */
 public final class PageStore implements AutoCloseable {
     public static final int PAGE_SIZE = 4096;
-    private static final int MADV_NOHUGEPAGE = 14;
+    private static final int MADV_NOHUGEPAGE = 15;
 
     private final long size;
     private volatile long base;

@@ -1,0 +1,118 @@
+package io.jublk.cli;
+
+import io.jublk.JublkException;
+import io.jublk.daemon.DeviceConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Parsing and user errors: one line on stderr, the documented exit code, no stack trace. */
+class CliTest {
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        picocli.CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"4096,4096", "512M,536870912", "4G,4294967296", "1T,1099511627776", "64KiB,65536",
+        "2g,2147483648", "8MB,8388608", "1024B,1024"})
+    void sizesUseBinarySuffixes(String text, long bytes) {
+        assertEquals(bytes, Sizes.parse(text));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"banana", "''", "4X", "-1G", "1.5G", "99999999999999999999", "20000000P"})
+    void badSizesAreUsageErrors(String text) {
+        JublkException e = assertThrows(JublkException.class, () -> Sizes.parse(text));
+        assertEquals(JublkException.Reason.USAGE, e.reason());
+        assertTrue(e.getMessage().contains("invalid size"), e.getMessage());
+    }
+
+    @Test
+    void humanSizes() {
+        assertEquals("0 B", Sizes.human(0));
+        assertEquals("4 GiB", Sizes.human(4L << 30));
+        assertEquals("1.5 MiB", Sizes.human(3L << 19));
+    }
+
+    private static void assertUsageError(Result r, String fragment) {
+        assertEquals(2, r.code, r.err);
+        String first = r.err.lines().findFirst().orElse("");
+        assertTrue(first.startsWith("ublk: ") && first.contains(fragment), r.err);
+        assertFalse(r.err.contains("\tat "), "no stack trace: " + r.err);
+    }
+
+    @Test
+    void addRejectsBadInputBeforeTouchingTheKernel() {
+        assertUsageError(run("add", "-t", "ram", "--size", "banana"), "invalid size 'banana'");
+        assertUsageError(run("add", "-t", "ram", "--size", "0"), "--size must be greater than 0");
+        assertUsageError(run("add", "-t", "ram", "--size", "1000"), "not a multiple of the logical block size 512");
+        assertUsageError(run("add", "-t", "ram", "--size", "1M", "--logical-block-size", "4096", "--size", "6144"),
+                "");
+        assertUsageError(run("add", "-t", "ram", "--size", "1M", "-d", "0"), "--depth must be between 1 and 4096");
+        assertUsageError(run("add", "-t", "ram", "--size", "1M", "-d", "100000"), "--depth must be between 1 and 4096");
+        assertUsageError(run("add", "-t", "ram", "--size", "1M", "-q", "0"), "--queues must be between 1 and 4096");
+        assertUsageError(run("add", "-t", "ram", "--size", "1M", "--logical-block-size", "1024"),
+                "--logical-block-size must be 512 or 4096");
+        assertUsageError(run("add", "-t", "disk", "--size", "1M"), "unknown target type 'disk' (supported: ram)");
+        assertUsageError(run("add", "-t", "ram", "--size", "1M", "-n", "-5"), "device id must be between 0 and");
+        assertUsageError(run("add", "-t", "ram"), "Missing required option: '--size=SIZE'");
+    }
+
+    @Test
+    void delNeedsExactlyOneOfIdOrAll() {
+        assertUsageError(run("del"), "Missing required argument");
+        assertUsageError(run("del", "-n", "1", "-a"), "mutually exclusive");
+        assertUsageError(run("del", "-n", "x"), "Invalid value for option '--number'");
+    }
+
+    @Test
+    void unknownCommandAndOptionAreUsageErrors() {
+        assertUsageError(run("frobnicate"), "Unmatched argument");
+        assertUsageError(run("list", "--bogus"), "Unknown option: '--bogus'");
+        assertUsageError(run(), "missing command");
+    }
+
+    @Test
+    void helpDocumentsExitCodesAndVersionPrints() {
+        Result help = run("--help");
+        assertEquals(0, help.code);
+        assertTrue(help.out.contains("Exit codes:") && help.out.contains("modprobe ublk_drv"), help.out);
+        Result addHelp = run("add", "--help");
+        assertTrue(addHelp.out.contains("--size") && addHelp.out.contains("512M"), addHelp.out);
+        Result v = run("--version");
+        assertEquals(0, v.code);
+        assertTrue(v.out.startsWith("jublk "), v.out);
+    }
+
+    @Test
+    void configDefaultsAreDocumented() {
+        DeviceConfig c = new DeviceConfig(-1, 1 << 20, DeviceConfig.DEFAULT_QUEUES, DeviceConfig.DEFAULT_DEPTH, 512,
+                DeviceConfig.DEFAULT_MAX_IO_BYTES);
+        assertEquals(1, c.queues());
+        assertEquals(128, c.depth());
+    }
+
+    @Test
+    void listAndFeaturesJsonAreWellFormed() {
+        String json = FeaturesCommand.toJson(0x1fe);
+        assertTrue(json.startsWith("{\"mask\":510,\"mask_hex\":\"0x1fe\",\"features\":[{\"name\":\"URING_CMD_COMP_IN_TASK\""),
+                json);
+        assertEquals("[]\n", ListCommand.toJson(java.util.List.of()));
+        assertTrue(ListCommand.toTable(java.util.List.of()).startsWith("ID "));
+        String table = FeaturesCommand.toTable(0x1fe);
+        assertTrue(table.contains("USER_COPY") && table.contains("NEED_GET_DATA") && table.contains("0x1fe"), table);
+    }
+}

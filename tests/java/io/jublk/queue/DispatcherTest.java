@@ -1,0 +1,168 @@
+package io.jublk.queue;
+
+import io.jublk.ctrl.Uapi;
+import io.jublk.nat.Errno;
+import io.jublk.target.Completion;
+import io.jublk.target.Target;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The queue loop's decode → target → commit step, with a fake target and hand-made events. */
+class DispatcherTest {
+    static final int DEPTH = 8;
+    static final int BUF = 1 << 20;
+    static final long BUF_BASE = 0x7f0000000000L;
+
+    /** Records calls; answers reads/writes with a copy of the full length. */
+    static final class FakeTarget implements Target {
+        final List<String> calls = new ArrayList<>();
+
+        @Override
+        public void read(long offset, int length, long buffer, Completion c) {
+            calls.add("read " + offset + " " + length + " " + Long.toHexString(buffer));
+            c.copy(buffer, 0x1000 + offset, length, length);
+        }
+
+        @Override
+        public void write(long offset, int length, long buffer, Completion c) {
+            calls.add("write " + offset + " " + length);
+            c.copy(0x1000 + offset, buffer, length, length);
+        }
+
+        @Override
+        public void flush(Completion c) {
+            calls.add("flush");
+        }
+
+        @Override
+        public void discard(long offset, long length, Completion c) {
+            calls.add("discard " + offset + " " + length);
+        }
+
+        @Override
+        public void writeZeroes(long offset, long length, boolean noUnmap, Completion c) {
+            calls.add("zeroes " + offset + " " + length + " " + noUnmap);
+        }
+
+        @Override
+        public long size() {
+            return 1L << 30;
+        }
+    }
+
+    static ByteBuffer events(int n) {
+        return ByteBuffer.allocateDirect(n * ShimLayout.EVENT_SIZE).order(ByteOrder.nativeOrder());
+    }
+
+    static void event(ByteBuffer ev, int i, int tag, int res, int opFlags, int sectors, long start) {
+        int b = i * ShimLayout.EVENT_SIZE;
+        ev.putLong(b + ShimLayout.EV_USER_DATA, tag | ((long) Uapi.IO_FETCH_REQ << 16));
+        ev.putInt(b + ShimLayout.EV_RES, res);
+        ev.putInt(b + ShimLayout.EV_IOD + Uapi.IOD_OP_FLAGS, opFlags);
+        ev.putInt(b + ShimLayout.EV_IOD + Uapi.IOD_NR_SECTORS, sectors);
+        ev.putLong(b + ShimLayout.EV_IOD + Uapi.IOD_START_SECTOR, start);
+    }
+
+    static ByteBuffer cmds() {
+        return ByteBuffer.allocateDirect(DEPTH * ShimLayout.CMD_SIZE).order(ByteOrder.nativeOrder());
+    }
+
+    private final FakeTarget target = new FakeTarget();
+    private final QueueStats stats = new QueueStats();
+    private final Dispatcher d = new Dispatcher(target, DEPTH, BUF_BASE, BUF, stats);
+
+    @Test
+    void fetchAllArmsEveryTagWithItsOwnBuffer() {
+        ByteBuffer c = cmds();
+        assertEquals(DEPTH, d.fetchAll(c));
+        for (int tag = 0; tag < DEPTH; tag++) {
+            int b = tag * ShimLayout.CMD_SIZE;
+            assertEquals(Uapi.ioOp(Uapi.IO_FETCH_REQ), c.getInt(b + ShimLayout.CMD_OP));
+            assertEquals(tag, c.getShort(b + ShimLayout.CMD_TAG));
+            assertEquals(BUF_BASE + (long) tag * BUF, c.getLong(b + ShimLayout.CMD_ADDR));
+            assertEquals(0, c.getLong(b + ShimLayout.CMD_COPY_LEN));
+        }
+    }
+
+    @Test
+    void readIsDecodedAndCommittedWithByteCountAndCopy() {
+        ByteBuffer ev = events(1);
+        event(ev, 0, 3, 0, Uapi.OP_READ, 8, 100);
+        ByteBuffer c = cmds();
+        assertEquals(1, d.dispatch(ev, 1, c));
+        assertEquals(List.of("read 51200 4096 " + Long.toHexString(BUF_BASE + 3L * BUF)), target.calls);
+        assertEquals(Uapi.ioOp(Uapi.IO_COMMIT_AND_FETCH_REQ), c.getInt(ShimLayout.CMD_OP));
+        assertEquals(3, c.getShort(ShimLayout.CMD_TAG));
+        assertEquals(4096, c.getInt(ShimLayout.CMD_RESULT), "READ results are byte counts");
+        assertEquals(BUF_BASE + 3L * BUF, c.getLong(ShimLayout.CMD_COPY_DST));
+        assertEquals(0x1000 + 51200, c.getLong(ShimLayout.CMD_COPY_SRC));
+        assertEquals(4096, c.getLong(ShimLayout.CMD_COPY_LEN));
+        assertEquals(BUF_BASE + 3L * BUF, c.getLong(ShimLayout.CMD_ADDR));
+        assertEquals(1, stats.reads());
+        assertEquals(4096, stats.bytes(Uapi.OP_READ));
+    }
+
+    @Test
+    void nonDataOpsCommitZeroAndFlagsAreTestedUnshifted() {
+        ByteBuffer ev = events(4);
+        event(ev, 0, 0, 0, Uapi.OP_FLUSH, 0, 0);
+        event(ev, 1, 1, 0, Uapi.OP_DISCARD, 16, 8);
+        event(ev, 2, 2, 0, Uapi.OP_WRITE_ZEROES | Uapi.IO_F_NOUNMAP, 8, 0);
+        event(ev, 3, 4, 0, Uapi.OP_WRITE | Uapi.IO_F_FUA, 1, 1);
+        ByteBuffer c = cmds();
+        assertEquals(4, d.dispatch(ev, 4, c));
+        assertEquals(List.of("flush", "discard 4096 8192", "zeroes 0 4096 true", "write 512 512"), target.calls);
+        assertEquals(0, c.getInt(ShimLayout.CMD_RESULT));
+        assertEquals(0, c.getInt(ShimLayout.CMD_SIZE + ShimLayout.CMD_RESULT));
+        assertEquals(0, c.getInt(2 * ShimLayout.CMD_SIZE + ShimLayout.CMD_RESULT));
+        assertEquals(512, c.getInt(3 * ShimLayout.CMD_SIZE + ShimLayout.CMD_RESULT));
+    }
+
+    @Test
+    void unknownOpsFailWithEopnotsuppAndNeverReachTheTarget() {
+        ByteBuffer ev = events(2);
+        event(ev, 0, 0, 0, Uapi.OP_WRITE_SAME, 8, 0);
+        event(ev, 1, 1, 0, 18 /* REPORT_ZONES */, 8, 0);
+        ByteBuffer c = cmds();
+        assertEquals(2, d.dispatch(ev, 2, c));
+        assertTrue(target.calls.isEmpty());
+        assertEquals(Errno.EOPNOTSUPP.negative(), c.getInt(ShimLayout.CMD_RESULT));
+        assertEquals(Errno.EOPNOTSUPP.negative(), c.getInt(ShimLayout.CMD_SIZE + ShimLayout.CMD_RESULT));
+        assertEquals(2, stats.errors());
+    }
+
+    @Test
+    void requestLargerThanTheTagBufferFailsWithEio() {
+        ByteBuffer ev = events(1);
+        event(ev, 0, 0, 0, Uapi.OP_WRITE, (BUF >> 9) + 8, 0);
+        ByteBuffer c = cmds();
+        d.dispatch(ev, 1, c);
+        assertTrue(target.calls.isEmpty());
+        assertEquals(Errno.EIO.negative(), c.getInt(ShimLayout.CMD_RESULT));
+        assertEquals(0, c.getLong(ShimLayout.CMD_COPY_LEN), "a failed request copies nothing");
+    }
+
+    @Test
+    void abortsEndTheQueueAndAreNotReArmed() {
+        ByteBuffer ev = events(DEPTH);
+        for (int t = 0; t < DEPTH; t++) event(ev, t, t, Errno.ENODEV.negative(), 0, 0, 0);
+        assertEquals(0, d.dispatch(ev, DEPTH, cmds()));
+        assertEquals(DEPTH, d.deadTags());
+        assertEquals(0, d.lastError(), "ENODEV is the normal stop, not an error");
+    }
+
+    @Test
+    void rejectedCommandsAreRememberedAsErrors() {
+        ByteBuffer ev = events(1);
+        event(ev, 0, 0, Errno.EINVAL.negative(), 0, 0, 0);
+        d.dispatch(ev, 1, cmds());
+        assertEquals(1, d.deadTags());
+        assertEquals(Errno.EINVAL.negative(), d.lastError());
+    }
+}

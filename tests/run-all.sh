@@ -1,0 +1,48 @@
+#!/bin/bash
+# The whole test suite (README's test command; .ci/run calls exactly this):
+#   1. install what is missing (tests/setup-host.sh),
+#   2. build and run the host unit tests (mvn package),
+#   3. boot the VM once and run every VM scenario (tests/vm/suite.sh) against real
+#      /dev/ublkbN devices of a Debian 6.12 kernel,
+# then print one closing line "N passed, N failed" covering both tiers.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash tests/setup-host.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+echo "== build and host unit tests"
+mvn -B -q package -Dmaven.test.failure.ignore=true 2>&1 | grep -v '^\[INFO\]' | grep -v '^$'
+build_rc=${PIPESTATUS[0]}
+read -r host_pass host_fail < <(python3 - <<'PY'
+import glob, xml.etree.ElementTree as ET
+t = f = 0
+for p in glob.glob("target/surefire-reports/TEST-*.xml"):
+    r = ET.parse(p).getroot()
+    t += int(r.get("tests", 0)) - int(r.get("skipped", 0))
+    f += int(r.get("failures", 0)) + int(r.get("errors", 0))
+print(t - f, f)
+PY
+)
+echo "host: $host_pass passed, $host_fail failed"
+if [ "$build_rc" -ne 0 ] || [ ! -f target/jublk.jar ]; then
+    echo "build failed (mvn exit $build_rc)"
+    echo "$host_pass passed, $((host_fail + 1)) failed"
+    exit 1
+fi
+
+echo "== VM tests (Debian 6.12 kernel under QEMU)"
+export JUBLK_VM_OUT=$PWD/target/vm-results
+rm -rf "$JUBLK_VM_OUT"; mkdir -p "$JUBLK_VM_OUT"
+bash tests/vm/vm.sh --timeout "${JUBLK_VM_TIMEOUT:-3600}" tests/vm/suite.sh
+vm_rc=$?
+if [ -f "$JUBLK_VM_OUT/vm-counts" ]; then
+    read -r vm_pass vm_fail < "$JUBLK_VM_OUT/vm-counts"
+else
+    vm_pass=0; vm_fail=1
+    echo "the VM suite did not report results (vm.sh exit $vm_rc)"
+fi
+[ "$vm_rc" -eq 0 ] || [ "$vm_fail" -gt 0 ] || vm_fail=1
+
+passed=$((host_pass + vm_pass)); failed=$((host_fail + vm_fail))
+echo "host: $host_pass passed, $host_fail failed; VM: $vm_pass passed, $vm_fail failed"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

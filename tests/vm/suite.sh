@@ -1,0 +1,281 @@
+#!/bin/bash
+# The VM test suite: runs inside the guest (tests/vm/vm.sh), from the repository root,
+# after 'mvn package'. Each t_* function is one scenario a user would notice; each runs
+# in its own bash with a time limit, and after each one every device is deleted.
+#
+#   tests/vm/suite.sh              run every scenario
+#   tests/vm/suite.sh t_a t_b      run some
+# Prints one PASS/FAIL line per scenario and a closing "VM: N passed, N failed".
+set -u
+ROOT=$(pwd)
+U="$ROOT/packaging/ublk"
+OUT=${JUBLK_VM_OUT:-/tmp/jublk-vm-results}
+LOGS="$OUT/tests"
+TEST_TIMEOUT=${TEST_TIMEOUT:-300}
+export U ROOT
+CP="$ROOT/target/classes:$ROOT/target/test-classes:$ROOT/target/lib/*"
+
+# ---------------------------------------------------------------- helpers
+fail() { echo "FAIL: $*"; exit 1; }
+expect() { local what=$1; shift; "$@" || fail "$what"; }
+dev_count() { ls /sys/class/ublk-char 2>/dev/null | grep -c '^ublkc' || true; }
+list_json() { "$U" list --json; }
+# memory_bytes of device $1 from 'ublk list --json'
+mem_of() { list_json | python3 -c "import json,sys; print([d for d in json.load(sys.stdin) if d['id']==$1][0]['memory_bytes'])"; }
+add_dev() { "$U" add -t ram "$@"; }
+# usage: run_bad DESCRIPTION EXPECTED_CODE -- ublk args...: a one-line error, that exit code, nothing left
+run_bad() {
+    local what=$1 code=$2; shift 3
+    local before err rc
+    before=$(dev_count)
+    err=$("$U" "$@" 2>&1 >/dev/null); rc=$?
+    echo "  $what -> exit $rc: $err"
+    [ "$rc" -eq "$code" ] || fail "$what: exit $rc, want $code"
+    [ "$(printf '%s\n' "$err" | grep -c .)" -le 2 ] || fail "$what: more than a one-line error: $err"
+    printf '%s' "$err" | grep -q '^ublk: ' || fail "$what: error does not start with 'ublk: '"
+    printf '%s' "$err" | grep -q '	at ' && fail "$what: stack trace printed"
+    [ "$(dev_count)" -eq "$before" ] || fail "$what: left a device behind"
+    return 0
+}
+fio_verify() {  # $1 device, $2 bs, $3 iodepth, $4 size
+    fio --name=verify --filename="$1" --direct=1 --ioengine=io_uring --rw=randwrite --bs="$2" \
+        --iodepth="$3" --size="$4" --verify=crc32c --verify_fatal=1 --do_verify=1 --randrepeat=0 \
+        --output-format=terse --minimal > /tmp/fio.out 2>&1 || { cat /tmp/fio.out; return 1; }
+}
+
+# ---------------------------------------------------------------- issue 2: foundation
+t_features_names_612_bits() {
+    out=$("$U" features) || fail "ublk features exited $?"
+    echo "$out"
+    echo "$out" | grep -q 'ublk driver features: 0x1fe' || fail "mask is not 0x1fe"
+    for f in USER_COPY NEED_GET_DATA CMD_IOCTL_ENCODE USER_RECOVERY ZONED; do
+        echo "$out" | grep -q " $f " || fail "feature $f not named"
+    done
+    "$U" features --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["mask"]==0x1fe' \
+        || fail "features --json"
+}
+
+t_list_empty() {
+    out=$("$U" list) || fail "ublk list exited $?"
+    [ "$(echo "$out" | wc -l)" -eq 1 ] || fail "expected only the header: $out"
+    [ "$("$U" list --json)" = "[]" ] || fail "list --json is not []"
+}
+
+t_ctrl_round_trip_leaves_nothing() {
+    java -cp "$CP" io.jublk.vm.CtrlRoundTrip || fail "round trip"
+    [ "$(dev_count)" -eq 0 ] || fail "a device was left behind"
+}
+
+# ---------------------------------------------------------------- issue 3: data plane
+fio_matrix() {  # $1 queues
+    dev=$(add_dev --size 256M -q "$1") || fail "add -q $1"
+    for bs in 4k 64k 1M; do
+        for qd in 1 32; do
+            local size=16M; [ "$bs" = 1M ] && size=64M
+            fio_verify "$dev" "$bs" "$qd" "$size" || fail "fio verify bs=$bs iodepth=$qd queues=$1"
+            echo "  verified bs=$bs iodepth=$qd queues=$1"
+        done
+    done
+    "$U" del -a || fail "del"
+}
+t_fio_verify_1_queue() { fio_matrix 1; }
+t_fio_verify_2_queues() { fio_matrix 2; }
+
+fs_roundtrip() {  # $1 mkfs type
+    local fs=$1 dev mnt=/mnt/jublk-$1
+    dev=$(add_dev --size 512M) || fail "add"
+    "mkfs.$fs" -q "$dev" > /tmp/mkfs.out 2>&1 || { cat /tmp/mkfs.out; fail "mkfs.$fs"; }
+    mkdir -p "$mnt"
+    mount "$dev" "$mnt" || fail "mount"
+    for d in a b c; do
+        mkdir -p "$mnt/$d/sub"
+        for i in 1 2 3 4 5; do head -c $((i * 37000)) /dev/urandom > "$mnt/$d/sub/f$i"; done
+        head -c 3000000 /dev/urandom > "$mnt/$d/big"
+    done
+    (cd "$mnt" && find . -type f -exec md5sum {} + | sort -k2) > /tmp/sums.before
+    sync
+    umount "$mnt" || fail "umount"
+    if [ "$fs" = ext4 ]; then fsck.ext4 -fn "$dev" || fail "fsck.ext4 found problems"
+    else xfs_repair -n "$dev" || fail "xfs_repair -n found problems"; fi
+    mount "$dev" "$mnt" || fail "mount again"
+    (cd "$mnt" && find . -type f -exec md5sum {} + | sort -k2) > /tmp/sums.after
+    umount "$mnt"
+    diff /tmp/sums.before /tmp/sums.after || fail "file checksums changed"
+    echo "  $(wc -l < /tmp/sums.after) files unchanged"
+    "$U" del -a || fail "del"
+}
+t_ext4_mkfs_mount_fsck() { fs_roundtrip ext4; }
+t_xfs_mkfs_mount_fsck() { fs_roundtrip xfs; }
+
+discard_case() {  # $1: blkdiscard flags ("" or "-z")
+    dev=$(add_dev --size 128M) || fail "add"
+    id=${dev#/dev/ublkb}
+    head -c $((64 << 20)) /dev/urandom > /tmp/pattern
+    dd if=/tmp/pattern of="$dev" bs=1M oflag=direct status=none || fail "write"
+    m0=$(mem_of "$id")
+    echo "  memory after writing 64 MiB: $m0"
+    [ "$m0" -ge $((60 << 20)) ] || fail "memory in use $m0 < 60 MiB after writing 64 MiB"
+    # discard 32 MiB starting at 16 MiB
+    blkdiscard $1 -o $((16 << 20)) -l $((32 << 20)) "$dev" || fail "blkdiscard $1"
+    m1=$(mem_of "$id")
+    echo "  memory after discarding 32 MiB: $m1"
+    [ $((m0 - m1)) -ge $((30 << 20)) ] || fail "memory dropped by $((m0 - m1)), want about 32 MiB"
+    dd if="$dev" of=/tmp/back bs=1M count=64 iflag=direct status=none || fail "read back"
+    cmp <(head -c $((32 << 20)) /dev/zero) <(tail -c +$(((16 << 20) + 1)) /tmp/back | head -c $((32 << 20))) \
+        || fail "discarded range does not read as zeros"
+    cmp <(head -c $((16 << 20)) /tmp/pattern) <(head -c $((16 << 20)) /tmp/back) || fail "data before the range changed"
+    cmp <(tail -c +$(((48 << 20) + 1)) /tmp/pattern) <(tail -c +$(((48 << 20) + 1)) /tmp/back) \
+        || fail "data after the range changed"
+    "$U" del -a || fail "del"
+}
+t_discard_releases_memory() { discard_case ""; }
+t_write_zeroes_releases_memory() { discard_case "-z"; }
+
+t_two_devices_then_del_all() {
+    a=$(add_dev --size 64M) || fail "add a"
+    b=$(add_dev --size 1G -q 2) || fail "add b"
+    [ "$a" != "$b" ] || fail "same device twice"
+    [ "$(blockdev --getsize64 "$a")" -eq $((64 << 20)) ] || fail "size of $a"
+    [ "$(blockdev --getsize64 "$b")" -eq $((1 << 30)) ] || fail "size of $b"
+    "$U" list
+    [ "$(list_json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" -eq 2 ] || fail "list shows 2"
+    "$U" del -a || fail "del -a"
+    [ "$(dev_count)" -eq 0 ] || fail "devices left after del -a"
+    pgrep -f 'io.jublk.cli.Main add' && fail "a server process is still running"
+    return 0
+}
+
+t_terabyte_disk_is_sparse() {
+    dev=$(add_dev --size 1T) || fail "add 1T"
+    id=${dev#/dev/ublkb}
+    [ "$(blockdev --getsize64 "$dev")" -eq $((1 << 40)) ] || fail "size"
+    dd if=/dev/urandom of="$dev" bs=1M count=4 seek=$((1 << 19)) oflag=direct status=none || fail "write at 512 GiB"
+    m=$(mem_of "$id")
+    echo "  memory in use after writing 4 MiB to a 1 TiB disk: $m"
+    [ "$m" -le $((8 << 20)) ] || fail "uses $m bytes"
+    "$U" del -n "$id" || fail "del"
+}
+
+t_del_during_fio() {
+    dev=$(add_dev --size 256M) || fail "add"
+    id=${dev#/dev/ublkb}
+    fio --name=busy --filename="$dev" --direct=1 --ioengine=io_uring --rw=randwrite --bs=4k --iodepth=16 \
+        --time_based --runtime=120 --size=256M > /tmp/fio-busy.out 2>&1 &
+    fio_pid=$!
+    sleep 3
+    t0=$(date +%s)
+    timeout 30 "$U" del -n "$id"; rc=$?
+    t1=$(date +%s)
+    echo "  del took $((t1 - t0)) s (exit $rc)"
+    [ $rc -eq 0 ] || fail "del exited $rc"
+    [ $((t1 - t0)) -le 10 ] || fail "del took more than 10 s"
+    timeout 20 tail --pid=$fio_pid -f /dev/null || fail "fio still running 20 s after del"
+    wait $fio_pid; frc=$?
+    echo "  fio exit $frc"; tail -n 3 /tmp/fio-busy.out
+    [ $frc -ne 0 ] || grep -q 'err=' /tmp/fio-busy.out || fail "fio saw no errors"
+    [ "$(dev_count)" -eq 0 ] || fail "device left"
+}
+
+t_kill9_server_under_io() {
+    dev=$(add_dev --size 256M) || fail "add"
+    id=${dev#/dev/ublkb}
+    pid=$(list_json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['server_pid'])")
+    fio --name=busy --filename="$dev" --direct=1 --ioengine=io_uring --rw=randrw --bs=4k --iodepth=16 \
+        --time_based --runtime=120 --size=256M > /tmp/fio-kill.out 2>&1 &
+    fio_pid=$!
+    sleep 3
+    kill -9 "$pid"
+    t0=$(date +%s)
+    timeout 10 tail --pid=$fio_pid -f /dev/null || fail "I/O still running 10 s after kill -9 (hang)"
+    echo "  fio ended $(($(date +%s) - t0)) s after kill -9"
+    "$U" list
+    state=$(list_json | python3 -c "import json,sys; d=json.load(sys.stdin)[0]; print(d['state'], d['server_pid'], d['block_device'])")
+    echo "  list says: $state"
+    [ "$state" = "DEAD -1 None" ] || fail "list is not accurate after the server died: $state"
+    "$U" del -n "$id" || fail "del after kill"
+    [ "$(dev_count)" -eq 0 ] || fail "device left"
+    [ "$("$U" list --json)" = "[]" ] || fail "list not empty"
+}
+
+t_sigterm_deletes_device_and_exits_0() {
+    "$U" add -t ram --size 64M --foreground > /tmp/fg.out 2>/tmp/fg.err &
+    pid=$!
+    for _ in $(seq 100); do grep -q /dev/ublkb /tmp/fg.out 2>/dev/null && break; sleep 0.2; done
+    dev=$(cat /tmp/fg.out) ; echo "  foreground server $pid serves $dev"
+    [ -b "$dev" ] || fail "no block device"
+    kill -TERM "$pid"
+    timeout 20 tail --pid="$pid" -f /dev/null || fail "server did not exit on SIGTERM"
+    wait "$pid"; rc=$?
+    [ $rc -eq 0 ] || { cat /tmp/fg.err; fail "server exit code $rc"; }
+    [ "$(dev_count)" -eq 0 ] || fail "device left after SIGTERM"
+}
+
+t_bad_input() {
+    run_bad "size 0" 2 -- add -t ram --size 0
+    run_bad "size not a multiple of the block size" 2 -- add -t ram --size 1000
+    run_bad "size 6144 with 4096-byte blocks" 2 -- add -t ram --size 6144 --logical-block-size 4096
+    run_bad "--size banana" 2 -- add -t ram --size banana
+    run_bad "depth 0" 2 -- add -t ram --size 1M -d 0
+    run_bad "depth 100000" 2 -- add -t ram --size 1M -d 100000
+    run_bad "queues 0" 2 -- add -t ram --size 1M -q 0
+    run_bad "unknown type" 2 -- add -t floppy --size 1M
+    run_bad "del of a missing id" 5 -- del -n 4242
+    dev=$(add_dev --size 16M -n 7) || fail "add -n 7"
+    [ "$dev" = /dev/ublkb7 ] || fail "asked for id 7, got $dev"
+    run_bad "id already in use" 6 -- add -t ram --size 16M -n 7
+    n=$(pgrep -fc 'io.jublk.cli.Main add')
+    [ "$n" -eq 1 ] || fail "a failed add left a server running ($n servers)"
+    "$U" del -n 7 || fail "del 7"
+}
+
+t_logical_block_4096() {
+    dev=$(add_dev --size 64M --logical-block-size 4096) || fail "add"
+    [ "$(blockdev --getss "$dev")" -eq 4096 ] || fail "logical block size is $(blockdev --getss "$dev")"
+    fio_verify "$dev" 4k 8 8M || fail "fio verify"
+    "$U" del -a
+}
+
+t_dmesg_clean() {
+    if dmesg | grep -E 'WARNING|BUG|Oops|Call Trace|general protection'; then fail "kernel complained"; fi
+    return 0
+}
+
+# ---------------------------------------------------------------- runner
+cleanup_between() {
+    "$U" del -a --timeout 20 >/dev/null 2>&1 || true
+    pkill -9 -f 'io.jublk.cli.Main add' 2>/dev/null || true
+    for m in /mnt/jublk-*; do umount "$m" 2>/dev/null || true; done
+}
+
+if [ "${1:-}" = --one ]; then
+    set -o pipefail
+    "$2"
+    exit $?
+fi
+
+mkdir -p "$LOGS"
+if [ $# -gt 0 ]; then tests=("$@")
+else
+    # t_dmesg_clean last: it checks what all the others did to the kernel.
+    mapfile -t tests < <(declare -F | awk '{print $3}' | grep '^t_' | grep -v '^t_dmesg_clean$')
+    tests+=(t_dmesg_clean)
+fi
+passed=0; failed=0; failed_names=()
+for t in "${tests[@]}"; do
+    start=$(date +%s)
+    timeout -k 10 "$TEST_TIMEOUT" bash "$0" --one "$t" > "$LOGS/$t.log" 2>&1; rc=$?
+    secs=$(($(date +%s) - start))
+    if [ $rc -eq 0 ]; then
+        passed=$((passed + 1)); echo "PASS $t (${secs}s)"
+    else
+        failed=$((failed + 1)); failed_names+=("$t")
+        [ $rc -eq 124 ] && echo "  (timed out after $TEST_TIMEOUT s)" >> "$LOGS/$t.log"
+        echo "FAIL $t (${secs}s, exit $rc)"; sed 's/^/    | /' "$LOGS/$t.log" | tail -n 40
+        tail -n 20 /run/jublk/*.log 2>/dev/null | sed 's/^/    server| /'
+    fi
+    cleanup_between
+done
+echo "$passed $failed" > "$OUT/vm-counts"
+echo "VM: $passed passed, $failed failed"
+[ $failed -eq 0 ] || echo "VM failures: ${failed_names[*]}"
+[ $failed -eq 0 ]

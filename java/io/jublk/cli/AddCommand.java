@@ -24,6 +24,7 @@ import java.util.concurrent.Callable;
     "Examples:",
     "  ublk add -t ram --size 4G",
     "  ublk add -t ram --size 512M -n 3 -q 2 --logical-block-size 4096",
+    "  ublk add -t ram --size 1T --max-memory 8G",
     ""})
 final class AddCommand implements Callable<Integer> {
     static final String NOTIFY_OPTION = "--notify";
@@ -51,6 +52,10 @@ final class AddCommand implements Callable<Integer> {
     @Option(names = "--logical-block-size", paramLabel = "BYTES", defaultValue = "512",
             description = "Logical block size, 512 or 4096 (default: ${DEFAULT-VALUE}).")
     int logicalBlockSize;
+
+    @Option(names = "--max-memory", paramLabel = "SIZE",
+            description = "Most memory the disk may hold (e.g. 2G); writes needing more fail with ENOSPC until discard or flush free some. Default: no limit.")
+    String maxMemory;
 
     @Option(names = "--foreground", description = "Serve in this process until SIGINT/SIGTERM, then delete the device.")
     boolean foreground;
@@ -82,7 +87,7 @@ final class AddCommand implements Callable<Integer> {
             throw new JublkException(Reason.USAGE, "unknown target type '" + type + "' (supported: ram)");
         }
         return new DeviceConfig(id == null ? DevInfo.ANY_ID : id, Sizes.parse(size), queues, depth,
-                logicalBlockSize, DeviceConfig.DEFAULT_MAX_IO_BYTES);
+                logicalBlockSize, DeviceConfig.DEFAULT_MAX_IO_BYTES, maxMemory == null ? 0 : Sizes.parse(maxMemory));
     }
 
     private int serve(DeviceConfig config) throws InterruptedException {

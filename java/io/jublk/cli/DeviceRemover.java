@@ -27,6 +27,13 @@ final class DeviceRemover {
     void delete(int id) {
         DevInfo info = control.getDevInfo(id);
         long deadline = System.currentTimeMillis() + timeoutMs;
+        if (info.serverPid() > 0 && java.nio.file.Files.exists(RunDir.socketFile(id))) {
+            try {
+                ControlClient.request(id, "delete"); // the server stops itself and cleans up
+            } catch (JublkException e) {
+                // unreachable server: STOP_DEV below does the same from here
+            }
+        }
         try {
             control.stopDev(id);
         } catch (JublkException e) {

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /** One device as `ublk list` shows it: the kernel's view plus what its server reports. */
-record DeviceStatus(DevInfo info, long sizeBytes, long memoryBytes, boolean blockDeviceExists) {
+record DeviceStatus(DevInfo info, long sizeBytes, long memoryBytes, long maxMemory, boolean blockDeviceExists) {
 
     static List<DeviceStatus> all(Control control) {
         List<DeviceStatus> out = new ArrayList<>();
@@ -33,7 +33,15 @@ record DeviceStatus(DevInfo info, long sizeBytes, long memoryBytes, boolean bloc
     static DeviceStatus of(Control control, int id) {
         DevInfo info = control.getDevInfo(id);
         Params params = control.getParams(id);
-        return new DeviceStatus(info, params.sizeBytes(), memoryOf(info), Files.exists(Path.of(info.blockDevice())));
+        String limit = RunDir.readState(id).getOrDefault("max_memory", "0");
+        long maxMemory;
+        try {
+            maxMemory = Long.parseLong(limit);
+        } catch (NumberFormatException e) {
+            maxMemory = 0;
+        }
+        return new DeviceStatus(info, params.sizeBytes(), memoryOf(info), maxMemory,
+                Files.exists(Path.of(info.blockDevice())));
     }
 
     /** Memory the server's store holds, or -1 when there is no live server to measure. */

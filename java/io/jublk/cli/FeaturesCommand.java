@@ -1,5 +1,6 @@
 package io.jublk.cli;
 
+import io.jublk.Json;
 import io.jublk.ctrl.Control;
 import io.jublk.ctrl.Feature;
 import picocli.CommandLine.Command;

@@ -1,5 +1,6 @@
 package io.jublk.cli;
 
+import io.jublk.Json;
 import io.jublk.ctrl.Control;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,13 +30,14 @@ final class ListCommand implements Callable<Integer> {
 
     static String toTable(List<DeviceStatus> devices) {
         StringBuilder sb = new StringBuilder();
-        String fmt = "%-4s %-8s %6s %6s %10s %8s %10s  %-14s %s%n";
-        sb.append(String.format(fmt, "ID", "STATE", "QUEUES", "DEPTH", "SIZE", "PID", "MEMORY", "BLOCK", "CHAR"));
+        String fmt = "%-4s %-8s %6s %6s %10s %8s %10s %10s  %-14s %s%n";
+        sb.append(String.format(fmt, "ID", "STATE", "QUEUES", "DEPTH", "SIZE", "PID", "MEMORY", "LIMIT", "BLOCK", "CHAR"));
         for (DeviceStatus d : devices) {
             sb.append(String.format(fmt, d.info().devId(), d.info().stateName(), d.info().nrHwQueues(),
                     d.info().queueDepth(), Sizes.human(d.sizeBytes()),
                     d.serverPid() > 0 ? Integer.toString(d.serverPid()) : "-",
                     d.memoryBytes() >= 0 ? Sizes.human(d.memoryBytes()) : "-",
+                    d.maxMemory() > 0 ? Sizes.human(d.maxMemory()) : "-",
                     d.blockDeviceExists() ? d.info().blockDevice() : "-", d.info().charDevice()));
         }
         return sb.toString();
@@ -53,6 +55,7 @@ final class ListCommand implements Callable<Integer> {
                     .field("size_bytes", d.sizeBytes())
                     .field("server_pid", d.serverPid())
                     .field("memory_bytes", d.memoryBytes())
+                    .field("max_memory_bytes", d.maxMemory())
                     .field("block_device", d.blockDeviceExists() ? d.info().blockDevice() : null)
                     .field("char_device", d.info().charDevice())
                     .field("flags", d.info().flags())

@@ -9,7 +9,8 @@ import io.jublk.ctrl.Uapi;
  * What the user asked for, validated before anything touches the kernel, so that every
  * mistake is reported as one line naming the option.
  */
-public record DeviceConfig(int devId, long sizeBytes, int queues, int depth, int logicalBlockSize, int maxIoBytes) {
+public record DeviceConfig(int devId, long sizeBytes, int queues, int depth, int logicalBlockSize, int maxIoBytes,
+                           long maxMemory) {
     public static final int DEFAULT_QUEUES = 1;
     public static final int DEFAULT_DEPTH = 128;
     public static final int DEFAULT_MAX_IO_BYTES = 1 << 20;
@@ -35,9 +36,17 @@ public record DeviceConfig(int devId, long sizeBytes, int queues, int depth, int
         if (depth < 1 || depth > Uapi.MAX_QUEUE_DEPTH) {
             throw usage("--depth must be between 1 and " + Uapi.MAX_QUEUE_DEPTH + ", got " + depth);
         }
+        if (maxMemory < 0 || (maxMemory > 0 && maxMemory < 4096)) {
+            throw usage("--max-memory must be at least 4K (or 0 for no limit)");
+        }
         if (maxIoBytes < 4096 || maxIoBytes % 4096 != 0 || maxIoBytes > (32 << 20)) {
             throw usage("max I/O size must be a multiple of 4096 between 4 KiB and 32 MiB, got " + maxIoBytes);
         }
+    }
+
+    /** The same device without a memory limit. */
+    public DeviceConfig(int devId, long sizeBytes, int queues, int depth, int logicalBlockSize, int maxIoBytes) {
+        this(devId, sizeBytes, queues, depth, logicalBlockSize, maxIoBytes, 0);
     }
 
     private static JublkException usage(String message) {

@@ -43,6 +43,8 @@ public final class DeviceServer {
     private PageStore store;
     private DevInfo info;
     private int cdevFd = -1;
+    private ControlServer controlServer;
+    private long startedMillis;
     private volatile boolean stopping;
 
     public DeviceServer(DeviceConfig config) {
@@ -70,7 +72,7 @@ public final class DeviceServer {
     public void start(IntConsumer onAdded) {
         try {
             control = Control.open();
-            store = new PageStore(config.sizeBytes());
+            store = new PageStore(config.sizeBytes(), config.maxMemory());
             info = control.addDev(DevInfo.request(config.devId(), config.queues(), config.depth(),
                     config.maxIoBytes(), 0));
             Log.info("added device " + info.devId() + ": " + info.nrHwQueues() + " queue(s), depth "
@@ -81,6 +83,8 @@ public final class DeviceServer {
             cdevFd = openCharDevice(info.charDevice());
             startQueues();
             control.startDev(info.devId(), (int) ProcessHandle.current().pid());
+            startedMillis = System.currentTimeMillis();
+            openControlSocket();
             writeState();
             Log.info("serving " + info.blockDevice() + " (" + config.sizeBytes() + " bytes)");
         } catch (RuntimeException | Error e) {
@@ -140,12 +144,46 @@ public final class DeviceServer {
         }
     }
 
+    private void openControlSocket() {
+        try {
+            RunDir.ensure();
+            controlServer = new ControlServer(RunDir.socketFile(info.devId()), this::handleRequest);
+        } catch (IOException e) {
+            Log.info("cannot open the control socket: " + e.getMessage() + " (flush and stats unavailable)");
+        }
+    }
+
+    /** One control request (see ControlServer); runs on the control thread, never on a queue. */
+    String handleRequest(String request) {
+        switch (request) {
+            case "ping":
+                return "ok";
+            case "stats":
+                return "ok " + DeviceStats.json(info.devId(), workers, store, startedMillis);
+            case "flush":
+                long before = store.usedBytes();
+                store.releaseAll();
+                Log.info("flush: released the store (" + before + " bytes)");
+                return "ok released " + before;
+            case "delete":
+                Thread t = new Thread(this::stop, "ublk-delete");
+                t.setDaemon(true);
+                t.start();
+                return "ok stopping";
+            default:
+                String shown = request.length() > 40 ? request.substring(0, 40) + "..." : request;
+                return "error unknown request '" + shown.replaceAll("[^\\x20-\\x7e]", "?")
+                        + "' (known: ping, stats, flush, delete)";
+        }
+    }
+
     private void writeState() {
         Map<String, String> state = new LinkedHashMap<>();
         state.put("pid", Long.toString(ProcessHandle.current().pid()));
         state.put("size", Long.toString(config.sizeBytes()));
         state.put("store", Long.toHexString(store.baseAddress()));
         state.put("type", "ram");
+        state.put("max_memory", Long.toString(config.maxMemory()));
         try {
             RunDir.writeState(info.devId(), state);
         } catch (IOException e) {
@@ -190,6 +228,7 @@ public final class DeviceServer {
     private synchronized void teardown() {
         if (finished.getCount() == 0) return;
         try {
+            if (controlServer != null) controlServer.close();
             if (info != null) {
                 stop();
                 drainQueues();

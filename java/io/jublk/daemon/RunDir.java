@@ -36,6 +36,10 @@ public final class RunDir {
         return dir.resolve("ublk" + devId + ".state");
     }
 
+    public static Path socketFile(int devId) {
+        return dir.resolve("ublk" + devId + ".sock");
+    }
+
     public static Path logFile(int devId) {
         return dir.resolve("ublk" + devId + ".log");
     }

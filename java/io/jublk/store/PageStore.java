@@ -17,6 +17,7 @@ public final class PageStore implements AutoCloseable {
     private static final int MADV_NOHUGEPAGE = 15;
 
     private final long size;
+    private final PageTracker pages;
     private volatile long base;
 
     /**
@@ -24,11 +25,19 @@ public final class PageStore implements AutoCloseable {
      * committed: a 1 TiB store on a 24 GiB machine costs only page tables for what is written.
      */
     public PageStore(long size) {
+        this(size, 0);
+    }
+
+    /**
+     * @param maxMemory bytes the store may hold at most (writes beyond fail), 0 for no limit
+     */
+    public PageStore(long size, long maxMemory) {
         if (size <= 0 || size % 512 != 0) {
             throw new IllegalArgumentException("store size must be a positive multiple of 512 bytes: " + size);
         }
         Native.ensureLoaded();
         this.size = size;
+        this.pages = new PageTracker(size, maxMemory);
         long mapped = roundUp(size);
         long addr = Native.jublk_mmap(0, mapped, Native.PROT_READ | Native.PROT_WRITE,
                 Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0);
@@ -58,6 +67,24 @@ public final class PageStore implements AutoCloseable {
     }
 
     /**
+     * Claims the memory a write to [offset, offset+length) needs; false (nothing claimed)
+     * if it would take the store beyond its memory limit. Callers check bounds first.
+     */
+    public boolean reserveForWrite(long offset, long length) {
+        return pages.reserve(offset, length);
+    }
+
+    /** Bytes of data the store holds by its own count (pages written and not released). */
+    public long usedBytes() {
+        return pages.usedPages() * PAGE_SIZE;
+    }
+
+    /** The memory limit in bytes, 0 if none. */
+    public long maxMemory() {
+        return pages.limitBytes();
+    }
+
+    /**
      * Makes [offset, offset+length) read as zeros: whole pages are returned to the kernel,
      * the partial pages at either end are zero-filled.
      */
@@ -70,27 +97,35 @@ public final class PageStore implements AutoCloseable {
         long firstWhole = roundUp(offset);
         long lastWhole = end / PAGE_SIZE * PAGE_SIZE;
         if (firstWhole >= lastWhole) {
-            Native.jublk_memset(base + offset, 0, length);
+            zeroPartial(offset, length);
             return;
         }
-        if (offset < firstWhole) Native.jublk_memset(base + offset, 0, firstWhole - offset);
+        if (offset < firstWhole) zeroPartial(offset, firstWhole - offset);
         NativeException.check("madvise(MADV_DONTNEED)",
                 Native.jublk_madvise(base + firstWhole, lastWhole - firstWhole, Native.MADV_DONTNEED));
+        pages.release(firstWhole / PAGE_SIZE, (lastWhole - firstWhole) / PAGE_SIZE);
         if (lastWhole < end) {
             // The tail page is partial only if the disk extends past it; at the very end of
             // the disk it is the mapping's last (padded) page and may be released whole.
             if (end == size && roundUp(size) > size) {
                 Native.jublk_madvise(base + lastWhole, PAGE_SIZE, Native.MADV_DONTNEED);
+                pages.release(lastWhole / PAGE_SIZE, 1);
             } else {
-                Native.jublk_memset(base + lastWhole, 0, end - lastWhole);
+                zeroPartial(lastWhole, end - lastWhole);
             }
         }
+    }
+
+    /** Zero-fills part of one page; a page never written is zero already and is left unmapped. */
+    private void zeroPartial(long offset, long length) {
+        if (pages.isUsed(offset / PAGE_SIZE)) Native.jublk_memset(base + offset, 0, length);
     }
 
     /** Releases every page: the whole disk reads as zeros and uses no memory. */
     public void releaseAll() {
         NativeException.check("madvise(MADV_DONTNEED)",
                 Native.jublk_madvise(base, roundUp(size), Native.MADV_DONTNEED));
+        pages.releaseAll();
     }
 
     /** Bytes of memory the store holds now (see {@link MappingRss}); falls back to mincore. */
@@ -119,6 +154,7 @@ public final class PageStore implements AutoCloseable {
     /** Writes {@code data} at {@code offset} (tests and tools, not the hot path). */
     public void write(long offset, byte[] data) {
         if (!contains(offset, data.length)) throw new IndexOutOfBoundsException();
+        if (!reserveForWrite(offset, data.length)) throw new IllegalStateException("memory limit reached");
         new com.sun.jna.Pointer(base + offset).write(0, data, 0, data.length);
     }
 

@@ -1,0 +1,32 @@
+package io.jublk.cli;
+
+import io.jublk.Json;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class StatsFormatTest {
+    static final String STATS = "{\"id\":0,\"pid\":12,\"uptime_seconds\":5,\"queues\":2,\"size_bytes\":1073741824,"
+            + "\"memory_bytes\":8192,\"memory_pages\":2,\"memory_rss_bytes\":8192,\"max_memory_bytes\":0,\"errors\":1,"
+            + "\"unsupported\":0,\"ops\":{\"read\":{\"count\":3,\"bytes\":12288},\"write\":{\"count\":2,\"bytes\":8192},"
+            + "\"flush\":{\"count\":0,\"bytes\":0},\"discard\":{\"count\":0,\"bytes\":0},\"write_zeroes\":{\"count\":0,\"bytes\":0}}}";
+
+    @Test
+    void jsonRoundTrips() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) Json.parse(STATS);
+        assertEquals(2L, m.get("queues"));
+        assertEquals(List.of(1L, "a\"b", true), Json.parse("[1, \"a\\\"b\", true]"));
+        assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"a\":}"));
+    }
+
+    @Test
+    void tableShowsCountsMemoryAndLimit() {
+        String t = StatsCommand.table(STATS, new long[] {0, 1});
+        assertTrue(t.contains("memory 8 KiB (2 pages)  limit none  in flight: 0 read, 1 write  errors 1"), t);
+        assertTrue(t.matches("(?s).*read\\s+3\\s+12 KiB.*"), t);
+    }
+}

@@ -239,6 +239,117 @@ t_logical_block_4096() {
     "$U" del -a
 }
 
+# ---------------------------------------------------------------- issue 4: flush, stats, limit
+stat_of() {  # $1 id, $2 python expression on the stats dict s
+    "$U" stats -n "$1" --json | python3 -c "import json,sys; s=json.load(sys.stdin); print($2)"
+}
+
+t_flush_refused_while_mounted_data_survives() {
+    dev=$(add_dev --size 256M) || fail "add"; id=${dev#/dev/ublkb}
+    mkfs.ext4 -q "$dev" && mkdir -p /mnt/jublk-f && mount "$dev" /mnt/jublk-f || fail "mkfs/mount"
+    head -c 5000000 /dev/urandom > /mnt/jublk-f/data; sync
+    sum=$(md5sum < /mnt/jublk-f/data)
+    err=$("$U" flush -n "$id" 2>&1); rc=$?
+    echo "  flush while mounted -> exit $rc: $err"
+    [ $rc -eq 6 ] || fail "flush of a mounted disk exited $rc, want 6"
+    echo "$err" | grep -q EBUSY || fail "error does not name EBUSY"
+    umount /mnt/jublk-f; mount "$dev" /mnt/jublk-f || fail "remount"
+    [ "$(md5sum < /mnt/jublk-f/data)" = "$sum" ] || fail "data changed"
+    umount /mnt/jublk-f
+}
+
+t_flush_releases_memory_and_reads_zeros() {
+    dev=$(add_dev --size 128M) || fail "add"; id=${dev#/dev/ublkb}
+    dd if=/dev/urandom of="$dev" bs=1M count=32 oflag=direct status=none || fail "write"
+    dd if="$dev" of=/dev/null bs=1M count=32 status=none   # fill the page cache too
+    m0=$(stat_of "$id" "s['memory_bytes']"); echo "  memory before flush: $m0"
+    [ "$m0" -ge $((32 << 20)) ] || fail "memory before flush $m0"
+    "$U" flush -n "$id" || fail "flush exited $?"
+    m1=$(stat_of "$id" "s['memory_bytes']"); r1=$("$U" list --json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['memory_bytes'])")
+    echo "  memory after flush: $m1 (rss $r1)"
+    [ "$m1" -eq 0 ] || fail "memory after flush is $m1"
+    [ "$r1" -le $((1 << 20)) ] || fail "rss after flush is $r1"
+    cmp -n $((32 << 20)) "$dev" /dev/zero || fail "the disk does not read as zeros after flush (buffered read)"
+}
+
+t_flush_cache_only_keeps_data() {
+    dev=$(add_dev --size 128M) || fail "add"; id=${dev#/dev/ublkb}
+    head -c $((16 << 20)) /dev/urandom > /tmp/p16
+    dd if=/tmp/p16 of="$dev" bs=1M status=none || fail "buffered write"
+    "$U" flush -n "$id" --cache-only || fail "flush --cache-only"
+    cmp -n $((16 << 20)) /tmp/p16 "$dev" || fail "data lost by --cache-only"
+    blockdev --flushbufs "$dev" || fail "blockdev --flushbufs"
+    cmp -n $((16 << 20)) /tmp/p16 "$dev" || fail "data lost by blockdev --flushbufs"
+    m=$(stat_of "$id" "s['memory_bytes']"); [ "$m" -ge $((16 << 20)) ] || fail "memory $m after cache-only flush"
+}
+
+t_stats_match_fio_counts() {
+    dev=$(add_dev --size 64M -q 2) || fail "add"; id=${dev#/dev/ublkb}
+    # blkdiscard opens the disk exclusively for writing; closing it makes the kernel rescan
+    # partitions (extra reads), so it runs before the baseline is taken.
+    dd if=/dev/zero of="$dev" bs=1M count=4 oflag=direct status=none
+    d0=$(stat_of "$id" "s['ops']['discard']['count']")
+    blkdiscard -o 0 -l $((1 << 20)) "$dev" || fail "discard"
+    sleep 1
+    d1=$(stat_of "$id" "s['ops']['discard']['count']")
+    w0=$(stat_of "$id" "s['ops']['write']['count']"); r0=$(stat_of "$id" "s['ops']['read']['count']")
+    wb0=$(stat_of "$id" "s['ops']['write']['bytes']")
+    fio --name=w --filename="$dev" --direct=1 --ioengine=io_uring --rw=write --bs=4k --size=4M --iodepth=4 \
+        --offset=8M --output-format=terse > /dev/null || fail "fio write"
+    fio --name=r --filename="$dev" --direct=1 --ioengine=io_uring --rw=read --bs=64k --size=8M --iodepth=4 \
+        --output-format=terse > /dev/null || fail "fio read"
+    "$U" stats -n "$id"
+    w=$(stat_of "$id" "s['ops']['write']['count']"); wb=$(stat_of "$id" "s['ops']['write']['bytes']")
+    r=$(stat_of "$id" "s['ops']['read']['count']")
+    echo "  writes $((w - w0)) ($((wb - wb0)) bytes), reads $((r - r0)), discards $((d1 - d0))"
+    [ $((w - w0)) -eq 1024 ] || fail "write count $((w - w0)), want 1024"
+    [ $((wb - wb0)) -eq $((4 << 20)) ] || fail "write bytes $((wb - wb0))"
+    [ $((r - r0)) -eq 128 ] || fail "read count $((r - r0)), want 128"
+    [ $((d1 - d0)) -eq 1 ] || fail "discard count $((d1 - d0)), want 1"
+    [ "$(stat_of "$id" "s['memory_bytes']")" -eq $((7 << 20)) ] || fail "memory is not 7 MiB (4 + 4 written - 1 discarded)"
+}
+
+t_max_memory_gives_enospc() {
+    dev=$(add_dev --size 256M --max-memory 16M) || fail "add"; id=${dev#/dev/ublkb}
+    "$U" list | grep -q '16 MiB' || fail "list does not show the limit"
+    [ "$(stat_of "$id" "s['max_memory_bytes']")" -eq $((16 << 20)) ] || fail "stats limit"
+    head -c $((32 << 20)) /dev/urandom > /tmp/p32
+    dd if=/tmp/p32 of="$dev" bs=1M oflag=direct 2> /tmp/dd.err; rc=$?
+    cat /tmp/dd.err
+    [ $rc -ne 0 ] || fail "writing 32 MiB under a 16 MiB limit succeeded"
+    grep -q 'No space left on device' /tmp/dd.err || fail "dd did not see ENOSPC"
+    grep -q '^16+0 records out' /tmp/dd.err || fail "ENOSPC not at 16 MiB"
+    cmp -n $((16 << 20)) /tmp/p32 "$dev" || fail "data below the limit does not verify"
+    blkdiscard -o 0 -l $((8 << 20)) "$dev" || fail "discard"
+    dd if=/tmp/p32 of="$dev" bs=1M count=8 seek=100 oflag=direct status=none || fail "no room after discard"
+    "$U" flush -n "$id" || fail "flush"
+    dd if=/tmp/p32 of="$dev" bs=1M count=16 oflag=direct status=none || fail "no room after flush"
+}
+
+t_control_socket_survives_garbage() {
+    dev=$(add_dev --size 64M) || fail "add"; id=${dev#/dev/ublkb}
+    sock=/run/jublk/ublk$id.sock
+    [ "$(stat -c %a "$sock")" = 600 ] || fail "socket mode is $(stat -c %a "$sock")"
+    python3 - "$sock" <<'PY' || fail "garbage was not answered with an error"
+import socket, sys
+def ask(data, shut=True):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(data)
+    if shut: s.shutdown(socket.SHUT_WR)
+    r = b""
+    while True:
+        c = s.recv(4096)
+        if not c: break
+        r += c
+    s.close(); return r.decode(errors="replace")
+for g in [b"\x00\xff\xfe\n", b"x" * 100000, b"DROP TABLE\n", b"stats stats stats\n"]:
+    r = ask(g); print("reply:", r.strip()[:80])
+    assert r.startswith("error"), r
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"sta"); s.close()
+PY
+    fio_verify "$dev" 4k 8 8M || fail "the disk stopped serving"
+    "$U" stats -n "$id" > /dev/null || fail "stats after garbage"
+}
+
 t_dmesg_clean() {
     if dmesg | grep -E 'WARNING|BUG|Oops|Call Trace|general protection'; then fail "kernel complained"; fi
     return 0

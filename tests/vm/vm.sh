@@ -3,7 +3,7 @@
 # kernel may have none). The host's / is the guest's root (read-only, under a tmpfs
 # overlay), so the guest runs the freshly built project and the host's tools unchanged.
 #
-#   tests/vm/vm.sh [--timeout SECONDS] [--mem MiB] [--cpus N] SCRIPT
+#   tests/vm/vm.sh [--timeout SECONDS] [--mem MiB] [--cpus N] SCRIPT [ARGS...]
 #
 # SCRIPT runs as root in the guest, in the current directory. Its output is shown live;
 # results written to $JUBLK_VM_OUT (exported to the guest) come back to the host.
@@ -23,8 +23,8 @@ while [ $# -gt 0 ]; do
         *) break ;;
     esac
 done
-[ $# -eq 1 ] || { echo "usage: vm.sh [--timeout S] [--mem MiB] [--cpus N] SCRIPT" >&2; exit 125; }
-script=$(readlink -f "$1")
+[ $# -ge 1 ] || { echo "usage: vm.sh [--timeout S] [--mem MiB] [--cpus N] SCRIPT [ARGS...]" >&2; exit 125; }
+script=$(readlink -f "$1"); shift
 [ -f "$script" ] || { echo "vm.sh: no such script: $1" >&2; exit 125; }
 
 # shellcheck source=tests/vm/kernel.sh
@@ -42,6 +42,8 @@ CWD='$(pwd)'
 SCRIPT='$script'
 CONF
 : > "$out/guest.log"
+: > "$out/args"
+[ $# -eq 0 ] || printf '%s\n' "$@" > "$out/args"   # one argument a line
 
 tail -n +1 -F "$out/guest.log" 2>/dev/null &
 tailer=$!

@@ -1,0 +1,50 @@
+#!/bin/bash
+# Runs inside the VM (see run.sh): brd and jublk side by side, same fio jobs, same boot.
+set -euo pipefail
+OUT=$JUBLK_VM_OUT
+. "$OUT/params"
+U=packaging/ublk
+insmod "$JUBLK_VM_MODULES/brd.ko" rd_nr=1 rd_size=$((size * 1024)) max_part=0
+devices="brd=/dev/ram0"
+jublk=$($U add -t ram --size "${size}M" -q 1 -d 128)
+devices="$devices jublk=$jublk"
+if [ "${JUBLK_BENCH_EXTRA:-1}" = 1 ]; then
+    j2=$($U add -t ram --size "${size}M" -q 2 -d 128)
+    devices="$devices jublk-2q=$j2"
+fi
+echo "devices: $devices"
+uname -r > "$OUT/kernel"; nproc > "$OUT/cpus"
+# Prefill every device so reads touch real data (and the store's memory is allocated).
+for d in $devices; do
+    dev=${d#*=}
+    fio --name=prefill --filename="$dev" --direct=1 --ioengine=io_uring --rw=write --bs=1M --iodepth=8 \
+        --size="${size}M" --output-format=terse > /dev/null
+done
+jobs="randread-4k-qd1:randread:4k:1:1 randread-4k-qd32:randread:4k:32:1 randread-4k-qd32-2j:randread:4k:32:2
+randwrite-4k-qd1:randwrite:4k:1:1 randwrite-4k-qd32:randwrite:4k:32:1 randwrite-4k-qd32-2j:randwrite:4k:32:2
+read-128k-qd8:read:128k:8:1 write-128k-qd8:write:128k:8:1 read-1m-qd8:read:1m:8:1 write-1m-qd8:write:1m:8:1"
+cpu_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
+for j in $jobs; do
+    IFS=: read -r name rw bs qd nj <<< "$j"
+    for d in $devices; do
+        label=${d%%=*}; dev=${d#*=}
+        read -r b0 t0 < <(cpu_busy)
+        fio --name="$name" --filename="$dev" --direct=1 --ioengine=io_uring --rw="$rw" --bs="$bs" \
+            --iodepth="$qd" --numjobs="$nj" --group_reporting --time_based --runtime="$runtime" --ramp_time=1 \
+            --size="${size}M" --randrepeat=0 --norandommap --output-format=json > "$OUT/$name.$label.json"
+        read -r b1 t1 < <(cpu_busy)
+        echo "$(( (b1 - b0) * 100 / (t1 - t0 + 1) ))" > "$OUT/$name.$label.cpu"
+        echo "  $name on $label done"
+    done
+done
+# Memory: RSS of the server beyond the data it stores.
+for d in $devices; do
+    label=${d%%=*}; dev=${d#*=}
+    [ "$label" = brd ] && continue
+    id=${dev#/dev/ublkb}
+    pid=$($U list --json | python3 -c "import json,sys; print([x for x in json.load(sys.stdin) if x['id']==$id][0]['server_pid'])")
+    rss=$(awk '/^VmRSS/{print $2 * 1024}' /proc/$pid/status)
+    store=$($U stats -n "$id" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['memory_rss_bytes'])")
+    echo "$label $rss $store" >> "$OUT/memory"
+done
+$U del -a

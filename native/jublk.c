@@ -288,20 +288,53 @@ static void queue_io(uint8_t *sqe, int32_t fd, uint16_t q_id, const struct jublk
 	memcpy(p + 8, &c->addr, 8);
 }
 
+/* pread or pwrite the whole range, looping over short transfers; 0 or -errno. */
+static int transfer_all(int fd, int to_request, uint8_t *mem, uint64_t len, uint64_t pos)
+{
+	uint64_t done = 0;
+	while (done < len) {
+		ssize_t n = to_request ? pwrite(fd, mem + done, len - done, (off_t)(pos + done))
+				       : pread(fd, mem + done, len - done, (off_t)(pos + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Moves a command's data; returns 0 or -errno. */
+static int do_copy(int32_t fd, const struct jublk_io_cmd *c)
+{
+	uint8_t *dst = (uint8_t *)(uintptr_t)c->copy_dst;
+	uint8_t *src = (uint8_t *)(uintptr_t)c->copy_src;
+	switch (c->copy_kind) {
+	case JUBLK_COPY_MEM:
+		if (src)
+			memcpy(dst, src, c->copy_len);
+		else
+			memset(dst, 0, c->copy_len);
+		return 0;
+	case JUBLK_COPY_TO_REQUEST:
+		return transfer_all(fd, 1, src, c->copy_len, c->copy_dst);
+	case JUBLK_COPY_FROM_REQUEST:
+		return transfer_all(fd, 0, dst, c->copy_len, c->copy_src);
+	default:
+		return -EINVAL;
+	}
+}
+
 int32_t jublk_queue_batch(int64_t h, int32_t fd, uint16_t q_id, int64_t cmds, int32_t ncmds,
 			  int64_t events, int32_t max_events, int64_t iod_base, uint32_t depth,
 			  int32_t wait_nr, int32_t timeout_ms)
 {
 	struct ring *r = R(h);
 	const struct jublk_io_cmd *c = (const struct jublk_io_cmd *)(uintptr_t)cmds;
+	struct jublk_io_cmd *mc = (struct jublk_io_cmd *)(uintptr_t)cmds;
 	for (int32_t i = 0; i < ncmds; i++) {
-		if (c[i].copy_len) {
-			if (c[i].copy_src)
-				memcpy((void *)(uintptr_t)c[i].copy_dst, (const void *)(uintptr_t)c[i].copy_src,
-				       c[i].copy_len);
-			else
-				memset((void *)(uintptr_t)c[i].copy_dst, 0, c[i].copy_len);
-		}
+		if (c[i].copy_len && do_copy(fd, &c[i]) < 0)
+			mc[i].result = -EIO;
 		uint8_t *sqe = get_sqe(r);
 		if (!sqe) {
 			int ret = submit_wait(r, 0);

@@ -22,10 +22,16 @@ struct jublk_io_cmd {
 	uint64_t copy_len;   /* 0 = no copy */
 	uint32_t cmd_op;     /* UBLK_U_IO_* opcode */
 	uint16_t tag;
-	uint16_t reserved;
+	uint16_t copy_kind;  /* JUBLK_COPY_*: how copy_dst/copy_src are used */
 	int32_t  result;     /* COMMIT result */
 	uint32_t reserved2;
 	uint64_t addr;       /* buffer address for the kernel (0 for USER_COPY) */
+};
+
+enum {
+	JUBLK_COPY_MEM = 0,        /* memcpy(copy_dst, copy_src) or zero-fill if copy_src == 0 */
+	JUBLK_COPY_TO_REQUEST = 1, /* USER_COPY: pwrite(fd, copy_src, len, pos = copy_dst) */
+	JUBLK_COPY_FROM_REQUEST = 2 /* USER_COPY: pread(fd, copy_dst, len, pos = copy_src) */
 };
 
 /* One completion for Java: the CQE plus a copy of the tag's descriptor (40 bytes). */
@@ -53,6 +59,8 @@ int32_t jublk_ctrl_cmd(int64_t ring, int32_t fd, uint32_t cmd_op, int64_t cmd);
 
 /*
  * The queue hot path, one call per batch: performs the copies of `ncmds`
+ * commands (a copy that fails turns the command's result into -EIO, so no request
+ * is ever completed without its data)
  * commands, queues them as URING_CMD SQEs on `fd` (payload: q_id, tag, result,
  * addr; user_data = tag | cmd_nr << 16), submits, waits for at least `wait_nr`
  * completions and harvests up to `max_events` CQEs into `events`, copying the

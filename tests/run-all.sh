@@ -1,7 +1,7 @@
 #!/bin/bash
 # The whole test suite (README's test command; .ci/run calls exactly this):
 #   1. install what is missing (tests/setup-host.sh),
-#   2. build and run the host unit tests (mvn package),
+#   2. build and run the host unit tests (mvn package), build the RPM and check it,
 #   3. boot the VM once and run every VM scenario (tests/vm/suite.sh) against real
 #      /dev/ublkbN devices of a Debian 6.12 kernel,
 # then print one closing line "N passed, N failed" covering both tiers.
@@ -29,6 +29,15 @@ if [ "$build_rc" -ne 0 ] || [ ! -f target/jublk.jar ]; then
     exit 1
 fi
 
+echo "== RPM package (built with Debian's rpm) and its checks"
+rpm_pass=0; rpm_fail=1
+if rpm_path=$(bash packaging/build-rpm.sh | tail -n 1) && [ -f "$rpm_path" ]; then
+    bash tests/rpm/check-rpm.sh "$rpm_path"
+    read -r rpm_pass rpm_fail < target/rpm/check-counts
+else
+    echo "the RPM build failed"
+fi
+
 echo "== VM tests (Debian 6.12 kernel under QEMU)"
 export JUBLK_VM_OUT=$PWD/target/vm-results
 rm -rf "$JUBLK_VM_OUT"; mkdir -p "$JUBLK_VM_OUT"
@@ -42,7 +51,7 @@ else
 fi
 [ "$vm_rc" -eq 0 ] || [ "$vm_fail" -gt 0 ] || vm_fail=1
 
-passed=$((host_pass + vm_pass)); failed=$((host_fail + vm_fail))
-echo "host: $host_pass passed, $host_fail failed; VM: $vm_pass passed, $vm_fail failed"
+passed=$((host_pass + rpm_pass + vm_pass)); failed=$((host_fail + rpm_fail + vm_fail))
+echo "host: $host_pass passed, $host_fail failed; RPM: $rpm_pass passed, $rpm_fail failed; VM: $vm_pass passed, $vm_fail failed"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(openjdk-17-jdk-headless maven gcc libc6-dev linux-libc-dev make
       qemu-system-x86 busybox-static kmod cpio xz-utils
-      fio e2fsprogs xfsprogs util-linux procps python3 coreutils unzip bc)
+      fio e2fsprogs xfsprogs util-linux procps python3 coreutils unzip bc rpm rpm2cpio systemd)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -6,12 +6,11 @@ OUT=$JUBLK_VM_OUT
 U=packaging/ublk
 insmod "$JUBLK_VM_MODULES/brd.ko" rd_nr=1 rd_size=$((size * 1024)) max_part=0
 devices="brd=/dev/ram0"
-jublk=$($U add -t ram --size "${size}M" -q 1 -d 128)
-devices="$devices jublk=$jublk"
-if [ "${JUBLK_BENCH_EXTRA:-1}" = 1 ]; then
-    j2=$($U add -t ram --size "${size}M" -q 2 -d 128)
-    devices="$devices jublk-2q=$j2"
-fi
+# One jublk disk per copy mode, same size, 1 queue, depth 128.
+for mode in ${JUBLK_BENCH_MODES:-buffer direct user_copy}; do
+    dev=$($U add -t ram --size "${size}M" -q 1 -d 128 --copy-mode "$mode")
+    devices="$devices $mode=$dev"
+done
 echo "devices: $devices"
 uname -r > "$OUT/kernel"; nproc > "$OUT/cpus"
 # Prefill every device so reads touch real data (and the store's memory is allocated).

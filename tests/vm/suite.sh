@@ -350,6 +350,49 @@ PY
     "$U" stats -n "$id" > /dev/null || fail "stats after garbage"
 }
 
+# ---------------------------------------------------------------- issue 6: the RPM as installed
+t_rpm_installed_package_works() {
+    rpm=$(ls "$ROOT"/target/rpm/RPMS/x86_64/jublk-*.x86_64.rpm 2>/dev/null | head -n 1)
+    [ -n "$rpm" ] || fail "no RPM was built (bash packaging/build-rpm.sh)"
+    (cd / && rpm2cpio "$rpm" | cpio -idmu --quiet) || fail "unpacking the payload into /"
+    [ -x /usr/bin/ublk ] || fail "/usr/bin/ublk not installed"
+    mkdir -p /etc/jublk && echo 'OPTIONS=--size 64M' > /etc/jublk/test.conf
+    systemd-analyze verify --man=no jublk@test.service || fail "systemd-analyze verify jublk@test.service"
+    dev=$(/usr/bin/ublk add -t ram --size 256M) || fail "installed ublk add"
+    ps -eo args | grep -v grep | grep -q '/usr/share/jublk/jublk.jar' || fail "server not running from /usr/share/jublk"
+    ps -eo args | grep -v grep | grep -q 'jna.library.path=/usr/lib64/jublk' || fail "JNA not pointed at /usr/lib64/jublk"
+    mkfs.ext4 -q "$dev" && mkdir -p /mnt/jublk-rpm && mount "$dev" /mnt/jublk-rpm || fail "mkfs/mount"
+    head -c 3000000 /dev/urandom > /tmp/rpmdata; cp /tmp/rpmdata /mnt/jublk-rpm/f; sync
+    umount /mnt/jublk-rpm && mount "$dev" /mnt/jublk-rpm || fail "remount"
+    cmp /tmp/rpmdata /mnt/jublk-rpm/f || fail "data"
+    umount /mnt/jublk-rpm
+    /usr/bin/ublk del -n "${dev#/dev/ublkb}" || fail "installed ublk del"
+    [ "$(dev_count)" -eq 0 ] || fail "device left"
+}
+
+copy_mode_case() {  # $1 mode
+    dev=$(add_dev --size 256M --copy-mode "$1") || fail "add --copy-mode $1"
+    for bs in 4k 1M; do
+        for qd in 1 32; do
+            fio_verify "$dev" "$bs" "$qd" 32M || fail "fio verify bs=$bs iodepth=$qd copy-mode=$1"
+        done
+    done
+    id=${dev#/dev/ublkb}
+    blkdiscard -o 0 -l $((8 << 20)) "$dev" || fail "discard"
+    cmp -n $((8 << 20)) "$dev" /dev/zero || fail "discarded range is not zeros"
+    "$U" del -n "$id" || fail "del"
+}
+t_copy_mode_direct_verifies() { copy_mode_case direct; }
+t_copy_mode_user_copy_verifies() { copy_mode_case user_copy; }
+
+t_max_memory_direct_mode() {
+    dev=$(add_dev --size 64M --max-memory 8M --copy-mode direct) || fail "add"
+    head -c $((16 << 20)) /dev/urandom > /tmp/p16
+    dd if=/tmp/p16 of="$dev" bs=1M oflag=direct 2> /tmp/dd.err
+    grep -q '^8+0 records out' /tmp/dd.err || { cat /tmp/dd.err; fail "ENOSPC not at 8 MiB in direct mode"; }
+    cmp -n $((8 << 20)) /tmp/p16 "$dev" || fail "data below the limit"
+}
+
 t_dmesg_clean() {
     if dmesg | grep -E 'WARNING|BUG|Oops|Call Trace|general protection'; then fail "kernel complained"; fi
     return 0

@@ -6,6 +6,7 @@ import io.jublk.ctrl.DevInfo;
 import io.jublk.daemon.DeviceConfig;
 import io.jublk.daemon.DeviceServer;
 import io.jublk.daemon.Log;
+import io.jublk.queue.CopyMode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -57,6 +58,10 @@ final class AddCommand implements Callable<Integer> {
             description = "Most memory the disk may hold (e.g. 2G); writes needing more fail with ENOSPC until discard or flush free some. Default: no limit.")
     String maxMemory;
 
+    @Option(names = "--copy-mode", paramLabel = "MODE", defaultValue = "buffer",
+            description = "How data moves: 'buffer' (per-tag buffers, the shim copies to/from the store), 'direct' (the kernel copies straight to/from the store; WRITEs use NEED_GET_DATA) or 'user_copy' (pread/pwrite on /dev/ublkcN). Default: ${DEFAULT-VALUE}.")
+    String copyMode;
+
     @Option(names = "--foreground", description = "Serve in this process until SIGINT/SIGTERM, then delete the device.")
     boolean foreground;
 
@@ -87,7 +92,15 @@ final class AddCommand implements Callable<Integer> {
             throw new JublkException(Reason.USAGE, "unknown target type '" + type + "' (supported: ram)");
         }
         return new DeviceConfig(id == null ? DevInfo.ANY_ID : id, Sizes.parse(size), queues, depth,
-                logicalBlockSize, DeviceConfig.DEFAULT_MAX_IO_BYTES, maxMemory == null ? 0 : Sizes.parse(maxMemory));
+                logicalBlockSize, DeviceConfig.DEFAULT_MAX_IO_BYTES, maxMemory == null ? 0 : Sizes.parse(maxMemory),
+                copyMode());
+    }
+
+    private CopyMode copyMode() {
+        for (CopyMode m : CopyMode.values()) {
+            if (m.name().equalsIgnoreCase(copyMode)) return m;
+        }
+        throw new JublkException(Reason.USAGE, "unknown --copy-mode '" + copyMode + "' (use buffer, direct or user_copy)");
     }
 
     private int serve(DeviceConfig config) throws InterruptedException {

@@ -22,7 +22,7 @@ import java.io.PrintWriter;
             "  ublk del -n 0               delete device 0 and release its memory",
         },
         subcommands = {AddCommand.class, DelCommand.class, ListCommand.class, FlushCommand.class, StatsCommand.class,
-            FeaturesCommand.class,
+            FeaturesCommand.class, DocsCommand.class,
             CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {

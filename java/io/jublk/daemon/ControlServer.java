@@ -50,10 +50,19 @@ public final class ControlServer implements AutoCloseable {
 
     private void acceptLoop() {
         while (!closed) {
-            try (SocketChannel client = server.accept()) {
-                serve(client);
-            } catch (IOException | RuntimeException e) {
+            SocketChannel client;
+            try {
+                client = server.accept();
+            } catch (IOException e) {
                 if (!closed) Log.info("control socket: " + e.getMessage());
+                continue;
+            }
+            try (client) {
+                serve(client);
+            } catch (IOException e) {
+                // the client went away mid-request: nothing to answer, nothing to log
+            } catch (RuntimeException e) {
+                Log.info("control socket: " + e);
             }
         }
     }

@@ -4,16 +4,18 @@ import io.jublk.JublkException;
 import io.jublk.JublkException.Reason;
 import io.jublk.ctrl.DevInfo;
 import io.jublk.ctrl.Uapi;
+import io.jublk.queue.CopyMode;
 
 /**
  * What the user asked for, validated before anything touches the kernel, so that every
  * mistake is reported as one line naming the option.
  */
 public record DeviceConfig(int devId, long sizeBytes, int queues, int depth, int logicalBlockSize, int maxIoBytes,
-                           long maxMemory) {
+                           long maxMemory, CopyMode copyMode) {
     public static final int DEFAULT_QUEUES = 1;
     public static final int DEFAULT_DEPTH = 128;
     public static final int DEFAULT_MAX_IO_BYTES = 1 << 20;
+    public static final CopyMode DEFAULT_COPY_MODE = CopyMode.BUFFER;
     /** Explicit ids must be below 2^20 (the kernel's limit). */
     public static final int MAX_DEV_ID = (1 << 20) - 1;
 
@@ -36,6 +38,7 @@ public record DeviceConfig(int devId, long sizeBytes, int queues, int depth, int
         if (depth < 1 || depth > Uapi.MAX_QUEUE_DEPTH) {
             throw usage("--depth must be between 1 and " + Uapi.MAX_QUEUE_DEPTH + ", got " + depth);
         }
+        if (copyMode == null) copyMode = DEFAULT_COPY_MODE;
         if (maxMemory < 0 || (maxMemory > 0 && maxMemory < 4096)) {
             throw usage("--max-memory must be at least 4K (or 0 for no limit)");
         }
@@ -46,7 +49,7 @@ public record DeviceConfig(int devId, long sizeBytes, int queues, int depth, int
 
     /** The same device without a memory limit. */
     public DeviceConfig(int devId, long sizeBytes, int queues, int depth, int logicalBlockSize, int maxIoBytes) {
-        this(devId, sizeBytes, queues, depth, logicalBlockSize, maxIoBytes, 0);
+        this(devId, sizeBytes, queues, depth, logicalBlockSize, maxIoBytes, 0, DEFAULT_COPY_MODE);
     }
 
     private static JublkException usage(String message) {

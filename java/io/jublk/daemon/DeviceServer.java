@@ -74,11 +74,15 @@ public final class DeviceServer {
             control = Control.open();
             store = new PageStore(config.sizeBytes(), config.maxMemory());
             info = control.addDev(DevInfo.request(config.devId(), config.queues(), config.depth(),
-                    config.maxIoBytes(), 0));
+                    config.maxIoBytes(), config.copyMode().devFlags()));
             Log.info("added device " + info.devId() + ": " + info.nrHwQueues() + " queue(s), depth "
                     + info.queueDepth() + ", max I/O " + info.maxIoBufBytes() + " bytes, flags 0x"
                     + Long.toHexString(info.flags()));
             onAdded.accept(info.devId());
+            if ((info.flags() & config.copyMode().devFlags()) != config.copyMode().devFlags()) {
+                throw new JublkException(Reason.FAILED, "this kernel's ublk driver does not offer the features copy mode "
+                        + config.copyMode().name().toLowerCase() + " needs (flags 0x" + Long.toHexString(info.flags()) + ")");
+            }
             control.setParams(info.devId(), params());
             cdevFd = openCharDevice(info.charDevice());
             startQueues();
@@ -121,7 +125,8 @@ public final class DeviceServer {
     private void startQueues() {
         RamTarget target = new RamTarget(store);
         for (int q = 0; q < info.nrHwQueues(); q++) {
-            QueueWorker w = new QueueWorker(q, info.queueDepth(), cdevFd, info.maxIoBufBytes(), target, Log::info);
+            QueueWorker w = new QueueWorker(q, info.queueDepth(), cdevFd, info.maxIoBufBytes(), target,
+                    config.copyMode(), Log::info);
             Thread t = new Thread(w, "ublk" + info.devId() + "-q" + q);
             t.setDaemon(true);
             workers.add(w);
@@ -184,6 +189,7 @@ public final class DeviceServer {
         state.put("store", Long.toHexString(store.baseAddress()));
         state.put("type", "ram");
         state.put("max_memory", Long.toString(config.maxMemory()));
+        state.put("copy_mode", config.copyMode().name().toLowerCase());
         try {
             RunDir.writeState(info.devId(), state);
         } catch (IOException e) {

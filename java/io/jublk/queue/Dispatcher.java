@@ -21,6 +21,7 @@ public final class Dispatcher {
     private static final int EOPNOTSUPP = Errno.EOPNOTSUPP.negative();
     private static final int COMMIT_OP = Uapi.ioOp(Uapi.IO_COMMIT_AND_FETCH_REQ);
     private static final int FETCH_OP = Uapi.ioOp(Uapi.IO_FETCH_REQ);
+    private static final int NEED_GET_DATA_OP = Uapi.ioOp(Uapi.IO_NEED_GET_DATA);
 
     private final Target target;
     private final int depth;
@@ -28,6 +29,10 @@ public final class Dispatcher {
     private final int bufferSize;
     private final Completion completion = new Completion();
     private final QueueStats stats;
+    private final CopyMode mode;
+    private final int qid;
+    /** Direct mode: bytes of the WRITE each tag is receiving via NEED_GET_DATA. */
+    private final int[] pendingWrite;
     private int deadTags;
     private int lastError;
 
@@ -35,6 +40,19 @@ public final class Dispatcher {
      * @param bufferBase address of tag 0's data buffer; tag t's is at base + t * bufferSize
      */
     public Dispatcher(Target target, int depth, long bufferBase, int bufferSize, QueueStats stats) {
+        this(target, depth, bufferBase, bufferSize, stats, CopyMode.BUFFER, 0);
+    }
+
+    /**
+     * @param bufferBase tag 0's buffer (in DIRECT mode the buffers are only addresses the
+     *                   kernel requires in commands; it never copies into them)
+     * @param bufferSize the largest request in bytes (max_io_buf_bytes)
+     */
+    public Dispatcher(Target target, int depth, long bufferBase, int bufferSize, QueueStats stats, CopyMode mode,
+                      int qid) {
+        this.mode = mode;
+        this.qid = qid;
+        this.pendingWrite = new int[depth];
         this.target = target;
         this.depth = depth;
         this.bufferBase = bufferBase;
@@ -43,13 +61,13 @@ public final class Dispatcher {
     }
 
     public long bufferOf(int tag) {
-        return bufferBase + (long) tag * bufferSize;
+        return bufferBase == 0 ? 0 : bufferBase + (long) tag * bufferSize;
     }
 
     /** Writes one FETCH_REQ per tag into {@code cmds}; returns the count. */
     public int fetchAll(ByteBuffer cmds) {
         for (int tag = 0; tag < depth; tag++) {
-            putCommand(cmds, tag, FETCH_OP, tag, 0, 0, 0, 0, bufferOf(tag));
+            putCommand(cmds, tag, FETCH_OP, tag, 0, 0, 0, 0, commandBuffer(tag));
         }
         return depth;
     }
@@ -65,16 +83,66 @@ public final class Dispatcher {
             int e = i * EVENT_SIZE;
             int tag = (int) (events.getLong(e + EV_USER_DATA) & 0xffff);
             int res = events.getInt(e + EV_RES);
-            if (res == Uapi.IO_RES_OK && tag < depth) {
+            int cmdNr = (int) ((events.getLong(e + EV_USER_DATA) >>> 16) & 0xff);
+            if (tag >= depth) {
+                lastError = EIO;
+                continue;
+            }
+            if (res == Uapi.IO_RES_OK && cmdNr == Uapi.IO_NEED_GET_DATA) {
+                // Direct mode: the WRITE data is now in the store; complete the request.
+                putCommand(cmds, out++, COMMIT_OP, tag, pendingWrite[tag], 0, 0, 0, 0);
+            } else if (res == Uapi.IO_RES_OK) {
                 handle(events, e + EV_IOD, tag);
                 Completion c = completion;
-                putCommand(cmds, out++, COMMIT_OP, tag, c.result, c.copyDst, c.copySrc, c.copyLen, bufferOf(tag));
+                long addr = c.directAddress != 0 && mode == CopyMode.DIRECT ? c.directAddress : commandBuffer(tag);
+                putCommand(cmds, out++, COMMIT_OP, tag, c.result, c.copyDst, c.copySrc, c.copyLen, addr);
+                cmds.putShort(out * CMD_SIZE - CMD_SIZE + CMD_COPY_KIND, c.copyKind);
+            } else if (res == Uapi.IO_RES_NEED_GET_DATA) {
+                out = needGetData(events, e + EV_IOD, tag, cmds, out);
             } else {
                 if (res != ENODEV) lastError = res;
                 deadTags++;
             }
         }
         return out;
+    }
+
+    /** Direct mode, a WRITE announced without data: hand the kernel the store address (or fail it). */
+    private int needGetData(ByteBuffer ev, int iod, int tag, ByteBuffer cmds, int out) {
+        long sectors = Integer.toUnsignedLong(ev.getInt(iod + Uapi.IOD_NR_SECTORS));
+        long start = ev.getLong(iod + Uapi.IOD_START_SECTOR);
+        long length = sectors << 9;
+        Completion c = completion;
+        c.reset();
+        if (start < 0 || start > (Long.MAX_VALUE >> 9) || length > bufferSize) c.fail(EIO);
+        else target.writeDirect(start << 9, (int) length, c);
+        stats.record(Uapi.OP_WRITE, length, c.result);
+        if (c.result < 0) {
+            putCommand(cmds, out, COMMIT_OP, tag, c.result, 0, 0, 0, 0);
+        } else {
+            pendingWrite[tag] = c.result;
+            putCommand(cmds, out, NEED_GET_DATA_OP, tag, 0, 0, 0, 0, c.directAddress);
+        }
+        return out + 1;
+    }
+
+    /** The buffer address commands carry: none with USER_COPY (the kernel requires 0). */
+    private long commandBuffer(int tag) {
+        return mode == CopyMode.USER_COPY ? 0 : bufferOf(tag);
+    }
+
+    /** USER_COPY: turn the target's store address into a pread/pwrite on the request. */
+    private void userCopy(Completion c, int tag, boolean toRequest) {
+        if (c.result <= 0 || c.directAddress == 0) return;
+        long pos = Uapi.userCopyPos(qid, tag, 0);
+        long store = c.directAddress;
+        int len = c.result;
+        c.reset();
+        c.result = len;
+        c.copyLen = len;
+        c.copyKind = toRequest ? COPY_TO_REQUEST : COPY_FROM_REQUEST;
+        c.copyDst = toRequest ? pos : store;
+        c.copySrc = toRequest ? store : pos;
     }
 
     private void handle(ByteBuffer ev, int iod, int tag) {
@@ -92,11 +160,18 @@ public final class Dispatcher {
             switch (op) {
                 case Uapi.OP_READ:
                     if (length > bufferSize) c.fail(EIO);
-                    else target.read(offset, (int) length, bufferOf(tag), c);
+                    else if (mode == CopyMode.DIRECT) target.readDirect(offset, (int) length, c);
+                    else if (mode == CopyMode.USER_COPY) {
+                        target.readDirect(offset, (int) length, c);
+                        userCopy(c, tag, true);
+                    } else target.read(offset, (int) length, bufferOf(tag), c);
                     break;
                 case Uapi.OP_WRITE:
                     if (length > bufferSize) c.fail(EIO);
-                    else target.write(offset, (int) length, bufferOf(tag), c);
+                    else if (mode == CopyMode.USER_COPY) {
+                        target.writeDirect(offset, (int) length, c);
+                        userCopy(c, tag, false);
+                    } else target.write(offset, (int) length, bufferOf(tag), c);
                     break;
                 case Uapi.OP_FLUSH:
                     target.flush(c);
@@ -122,6 +197,7 @@ public final class Dispatcher {
         cmds.putLong(b + CMD_COPY_LEN, copyLen);
         cmds.putInt(b + CMD_OP, op);
         cmds.putShort(b + CMD_TAG, (short) tag);
+        cmds.putShort(b + CMD_COPY_KIND, COPY_MEM);
         cmds.putInt(b + CMD_RESULT, result);
         cmds.putLong(b + CMD_ADDR, addr);
     }

@@ -29,6 +29,7 @@ public final class QueueWorker implements Runnable {
     private final int cdevFd;
     private final int bufferSize;
     private final Target target;
+    private final CopyMode mode;
     private final QueueStats stats = new QueueStats();
     private final CountDownLatch armed = new CountDownLatch(1);
     private final Consumer<String> log;
@@ -36,7 +37,9 @@ public final class QueueWorker implements Runnable {
     private volatile Throwable failure;
     private volatile int ringFlags;
 
-    public QueueWorker(int qid, int depth, int cdevFd, int bufferSize, Target target, Consumer<String> log) {
+    public QueueWorker(int qid, int depth, int cdevFd, int bufferSize, Target target, CopyMode mode,
+                       Consumer<String> log) {
+        this.mode = mode;
         this.qid = qid;
         this.depth = depth;
         this.cdevFd = cdevFd;
@@ -74,6 +77,7 @@ public final class QueueWorker implements Runnable {
 
     @Override
     public void run() {
+        markIoFlusher();
         long iodLen = roundUpPage((long) depth * Uapi.IOD_SIZE);
         long iod = 0;
         long buffers = 0;
@@ -83,13 +87,14 @@ public final class QueueWorker implements Runnable {
             iod = NativeException.check("mmap of queue " + qid + " descriptors",
                     Native.jublk_mmap(0, iodLen, Native.PROT_READ, Native.MAP_SHARED | Native.MAP_POPULATE, cdevFd,
                             qid * Uapi.IOD_QUEUE_STRIDE));
-            // Per-tag buffers: one lazily-populated anonymous mapping, so an idle tag costs no memory.
+            // Per-tag buffers: one lazily-populated anonymous mapping, so an idle tag costs no memory
+            // (in DIRECT mode the kernel never copies into them: they stay untouched).
             buffers = NativeException.check("mmap of queue " + qid + " buffers",
                     Native.jublk_mmap(0, buffersLen, Native.PROT_READ | Native.PROT_WRITE,
                             Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0));
             try (Ring ring = createQueueRing(depth)) {
                 ringFlags = flagsTried;
-                Dispatcher dispatcher = new Dispatcher(target, depth, buffers, bufferSize, stats);
+                Dispatcher dispatcher = new Dispatcher(target, depth, buffers, bufferSize, stats, mode, qid);
                 serve(ring, dispatcher, iod, cmds, events);
             }
         } catch (Throwable t) {
@@ -150,6 +155,16 @@ public final class QueueWorker implements Runnable {
             }
         }
         throw last;
+    }
+
+    /**
+     * PR_SET_IO_FLUSHER: memory reclaim triggered by this thread's own allocations must not
+     * wait for I/O to the disk this thread serves (a deadlock). Needs CAP_SYS_RESOURCE; without
+     * it the queue still works, so failure is only logged.
+     */
+    private void markIoFlusher() {
+        int res = Native.jublk_prctl(Native.PR_SET_IO_FLUSHER, 1, 0, 0, 0);
+        if (res < 0 && qid == 0) log.accept("PR_SET_IO_FLUSHER not set: " + Errno.describe(res));
     }
 
     private static long roundUpPage(long n) {

@@ -14,6 +14,10 @@ final class ShimLayout {
     static final int CMD_COPY_LEN = 16;
     static final int CMD_OP = 24;
     static final int CMD_TAG = 28;
+    static final int CMD_COPY_KIND = 30;
+    static final short COPY_MEM = 0;
+    static final short COPY_TO_REQUEST = 1;
+    static final short COPY_FROM_REQUEST = 2;
     static final int CMD_RESULT = 32;
     static final int CMD_ADDR = 40;
 

@@ -20,7 +20,7 @@ class DispatcherTest {
     static final long BUF_BASE = 0x7f0000000000L;
 
     /** Records calls; answers reads/writes with a copy of the full length. */
-    static final class FakeTarget implements Target {
+    static class FakeTarget implements Target {
         final List<String> calls = new ArrayList<>();
 
         @Override
@@ -146,6 +146,85 @@ class DispatcherTest {
         assertTrue(target.calls.isEmpty());
         assertEquals(Errno.EIO.negative(), c.getInt(ShimLayout.CMD_RESULT));
         assertEquals(0, c.getLong(ShimLayout.CMD_COPY_LEN), "a failed request copies nothing");
+    }
+
+    /** A target with one contiguous backing address, as RamTarget has. */
+    static final class DirectFake extends FakeTarget {
+        @Override
+        public void readDirect(long offset, int length, Completion c) {
+            calls.add("readDirect " + offset + " " + length);
+            c.direct(0x1000 + offset, length);
+        }
+
+        @Override
+        public void writeDirect(long offset, int length, Completion c) {
+            calls.add("writeDirect " + offset + " " + length);
+            if (offset >= 1 << 20) c.fail(Errno.ENOSPC.negative());
+            else c.direct(0x1000 + offset, length);
+        }
+    }
+
+    @Test
+    void directModeCommitsReadsWithTheStoreAddressAndCopiesNothing() {
+        DirectFake t = new DirectFake();
+        Dispatcher dd = new Dispatcher(t, DEPTH, BUF_BASE, BUF, stats, CopyMode.DIRECT, 0);
+        ByteBuffer ev = events(1);
+        event(ev, 0, 2, 0, Uapi.OP_READ, 8, 16);
+        ByteBuffer c = cmds();
+        assertEquals(1, dd.dispatch(ev, 1, c));
+        assertEquals(List.of("readDirect 8192 4096"), t.calls);
+        assertEquals(4096, c.getInt(ShimLayout.CMD_RESULT));
+        assertEquals(0x1000 + 8192, c.getLong(ShimLayout.CMD_ADDR));
+        assertEquals(0, c.getLong(ShimLayout.CMD_COPY_LEN));
+    }
+
+    @Test
+    void directModeWritesGoThroughNeedGetDataThenCommit() {
+        DirectFake t = new DirectFake();
+        Dispatcher dd = new Dispatcher(t, DEPTH, BUF_BASE, BUF, stats, CopyMode.DIRECT, 0);
+        ByteBuffer ev = events(2);
+        event(ev, 0, 1, Uapi.IO_RES_NEED_GET_DATA, Uapi.OP_WRITE, 8, 0);
+        event(ev, 1, 3, Uapi.IO_RES_NEED_GET_DATA, Uapi.OP_WRITE, 8, 4096); // beyond the fake's limit
+        ByteBuffer c = cmds();
+        assertEquals(2, dd.dispatch(ev, 2, c));
+        assertEquals(Uapi.ioOp(Uapi.IO_NEED_GET_DATA), c.getInt(ShimLayout.CMD_OP));
+        assertEquals(0x1000, c.getLong(ShimLayout.CMD_ADDR), "the kernel copies the data straight into the store");
+        int second = ShimLayout.CMD_SIZE;
+        assertEquals(Uapi.ioOp(Uapi.IO_COMMIT_AND_FETCH_REQ), c.getInt(second + ShimLayout.CMD_OP));
+        assertEquals(Errno.ENOSPC.negative(), c.getInt(second + ShimLayout.CMD_RESULT), "refused before any copy");
+
+        ByteBuffer done = events(1);
+        event(done, 0, 1, 0, Uapi.OP_WRITE, 8, 0);
+        done.putLong(ShimLayout.EV_USER_DATA, 1 | ((long) Uapi.IO_NEED_GET_DATA << 16));
+        ByteBuffer c2 = cmds();
+        assertEquals(1, dd.dispatch(done, 1, c2));
+        assertEquals(Uapi.ioOp(Uapi.IO_COMMIT_AND_FETCH_REQ), c2.getInt(ShimLayout.CMD_OP));
+        assertEquals(4096, c2.getInt(ShimLayout.CMD_RESULT), "WRITE committed with its byte count once the data is in");
+        assertEquals(2, stats.writes());
+    }
+
+    @Test
+    void userCopyModeMovesDataWithPreadPwriteOnTheRequestAndCommitsWithNoBuffer() {
+        DirectFake t = new DirectFake();
+        Dispatcher du = new Dispatcher(t, DEPTH, BUF_BASE, BUF, stats, CopyMode.USER_COPY, 1);
+        ByteBuffer f = cmds();
+        du.fetchAll(f);
+        assertEquals(0, f.getLong(ShimLayout.CMD_ADDR), "USER_COPY commands carry no buffer");
+        ByteBuffer ev = events(2);
+        event(ev, 0, 2, 0, Uapi.OP_READ, 8, 16);
+        event(ev, 1, 5, 0, Uapi.OP_WRITE, 8, 0);
+        ByteBuffer c = cmds();
+        assertEquals(2, du.dispatch(ev, 2, c));
+        assertEquals(ShimLayout.COPY_TO_REQUEST, c.getShort(ShimLayout.CMD_COPY_KIND));
+        assertEquals(Uapi.userCopyPos(1, 2, 0), c.getLong(ShimLayout.CMD_COPY_DST));
+        assertEquals(0x1000 + 8192, c.getLong(ShimLayout.CMD_COPY_SRC));
+        assertEquals(4096, c.getLong(ShimLayout.CMD_COPY_LEN));
+        assertEquals(0, c.getLong(ShimLayout.CMD_ADDR));
+        int w = ShimLayout.CMD_SIZE;
+        assertEquals(ShimLayout.COPY_FROM_REQUEST, c.getShort(w + ShimLayout.CMD_COPY_KIND));
+        assertEquals(0x1000, c.getLong(w + ShimLayout.CMD_COPY_DST));
+        assertEquals(Uapi.userCopyPos(1, 5, 0), c.getLong(w + ShimLayout.CMD_COPY_SRC));
+        assertEquals(4096, c.getInt(w + ShimLayout.CMD_RESULT));
     }
 
     @Test

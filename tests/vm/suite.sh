@@ -400,9 +400,15 @@ t_dmesg_clean() {
 
 # ---------------------------------------------------------------- runner
 cleanup_between() {
-    "$U" del -a --timeout 20 >/dev/null 2>&1 || true
-    pkill -9 -f 'io.jublk.cli.Main add' 2>/dev/null || true
     for m in /mnt/jublk-*; do umount "$m" 2>/dev/null || true; done
+    # Bounded: a server that stopped completing requests makes STOP_DEV wait (privileged
+    # ublk devices have no request timeout); killing it lets the kernel abort the I/O.
+    if ! timeout 60 "$U" del -a --timeout 20 >/dev/null 2>&1; then
+        pkill -9 -f 'io.jublk.cli.Main' 2>/dev/null || true
+        sleep 2
+        timeout 60 "$U" del -a --timeout 20 >/dev/null 2>&1 || true
+    fi
+    pkill -9 -f 'io.jublk.cli.Main add' 2>/dev/null || true
 }
 
 if [ "${1:-}" = --one ]; then

@@ -31,7 +31,7 @@ public final class Dispatcher {
     private final QueueStats stats;
     private final CopyMode mode;
     private final int qid;
-    /** Direct mode: bytes of the WRITE each tag is receiving via NEED_GET_DATA. */
+    /** Direct mode: the result each tag's WRITE commits once its NEED_GET_DATA completes. */
     private final int[] pendingWrite;
     private int deadTags;
     private int lastError;
@@ -117,12 +117,12 @@ public final class Dispatcher {
         if (start < 0 || start > (Long.MAX_VALUE >> 9) || length > bufferSize) c.fail(EIO);
         else target.writeDirect(start << 9, (int) length, c);
         stats.record(Uapi.OP_WRITE, length, c.result);
-        if (c.result < 0) {
-            putCommand(cmds, out, COMMIT_OP, tag, c.result, 0, 0, 0, 0);
-        } else {
-            pendingWrite[tag] = c.result;
-            putCommand(cmds, out, NEED_GET_DATA_OP, tag, 0, 0, 0, 0, c.directAddress);
-        }
+        // The kernel accepts only NEED_GET_DATA for this tag now, so even a refused WRITE
+        // takes its data first: into a scratch buffer (tag 0's, which direct mode never uses
+        // for data), never into the store; the COMMIT then carries the error.
+        pendingWrite[tag] = c.result;
+        long dataAddress = c.result < 0 ? bufferBase : c.directAddress;
+        putCommand(cmds, out, NEED_GET_DATA_OP, tag, 0, 0, 0, 0, dataAddress);
         return out + 1;
     }
 

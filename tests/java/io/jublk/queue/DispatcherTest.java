@@ -190,8 +190,16 @@ class DispatcherTest {
         assertEquals(Uapi.ioOp(Uapi.IO_NEED_GET_DATA), c.getInt(ShimLayout.CMD_OP));
         assertEquals(0x1000, c.getLong(ShimLayout.CMD_ADDR), "the kernel copies the data straight into the store");
         int second = ShimLayout.CMD_SIZE;
-        assertEquals(Uapi.ioOp(Uapi.IO_COMMIT_AND_FETCH_REQ), c.getInt(second + ShimLayout.CMD_OP));
-        assertEquals(Errno.ENOSPC.negative(), c.getInt(second + ShimLayout.CMD_RESULT), "refused before any copy");
+        assertEquals(Uapi.ioOp(Uapi.IO_NEED_GET_DATA), c.getInt(second + ShimLayout.CMD_OP),
+                "the kernel accepts only NEED_GET_DATA for a tag announced with res 1");
+        assertEquals(BUF_BASE, c.getLong(second + ShimLayout.CMD_ADDR), "a refused WRITE's data goes to scratch");
+
+        ByteBuffer refused = events(1);
+        event(refused, 0, 3, 0, Uapi.OP_WRITE, 8, 4096);
+        refused.putLong(ShimLayout.EV_USER_DATA, 3 | ((long) Uapi.IO_NEED_GET_DATA << 16));
+        ByteBuffer c3 = cmds();
+        assertEquals(1, dd.dispatch(refused, 1, c3));
+        assertEquals(Errno.ENOSPC.negative(), c3.getInt(ShimLayout.CMD_RESULT), "then committed with ENOSPC");
 
         ByteBuffer done = events(1);
         event(done, 0, 1, 0, Uapi.OP_WRITE, 8, 0);

@@ -382,6 +382,7 @@ copy_mode_case() {  # $1 mode
     cmp -n $((8 << 20)) "$dev" /dev/zero || fail "discarded range is not zeros"
     "$U" del -n "$id" || fail "del"
 }
+t_copy_mode_buffer_verifies() { copy_mode_case buffer; }
 t_copy_mode_direct_verifies() { copy_mode_case direct; }
 t_copy_mode_user_copy_verifies() { copy_mode_case user_copy; }
 

@@ -21,6 +21,10 @@ final class ControlClient {
     static String request(int id, String request) {
         Path path = RunDir.socketFile(id);
         if (!Files.exists(path)) {
+            if (!Files.exists(Path.of(io.jublk.ctrl.Uapi.CONTROL_DEVICE))) {
+                throw new JublkException(Reason.NO_UBLK, io.jublk.ctrl.Uapi.CONTROL_DEVICE
+                        + " does not exist: the ublk driver is not loaded; run 'modprobe ublk_drv'");
+            }
             throw new JublkException(Reason.NO_DEVICE, "device " + id + " has no running jublk server ("
                     + path + " is missing); 'ublk list' shows its state");
         }

@@ -18,7 +18,7 @@ import java.io.PrintWriter;
             "  ublk add -t ram --size 4G   create /dev/ublkbN holding up to 4 GiB in RAM",
             "  ublk list                   show devices",
             "  ublk stats -n 0             what device 0 is doing",
-            "  ublk flush -n 0             drop its cache and release its memory (contents become zeros)",
+            "  ublk flush -n 0             release its memory; it then reads as zeros",
             "  ublk del -n 0               delete device 0 and release its memory",
         },
         subcommands = {AddCommand.class, DelCommand.class, ListCommand.class, FlushCommand.class, StatsCommand.class,

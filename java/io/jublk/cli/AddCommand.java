@@ -58,7 +58,7 @@ final class AddCommand implements Callable<Integer> {
             description = "Most memory the disk may hold (e.g. 2G); writes needing more fail with ENOSPC until discard or flush free some. Default: no limit.")
     String maxMemory;
 
-    @Option(names = "--copy-mode", paramLabel = "MODE", defaultValue = "direct",
+    @Option(names = "--copy-mode", paramLabel = "MODE", defaultValue = "buffer",
             description = "How data moves: 'buffer' (per-tag buffers, the shim copies to/from the store), 'direct' (the kernel copies straight to/from the store; WRITEs use NEED_GET_DATA) or 'user_copy' (pread/pwrite on /dev/ublkcN). Default: ${DEFAULT-VALUE}.")
     String copyMode;
 

@@ -383,10 +383,12 @@ copy_mode_case() {  # $1 mode
     "$U" del -n "$id" || fail "del"
 }
 t_copy_mode_buffer_verifies() { copy_mode_case buffer; }
-t_copy_mode_direct_verifies() { copy_mode_case direct; }
+# Direct mode is experimental (README, Known issues): its scenarios are named x_* so the default run
+# skips them; run them explicitly: tests/vm/vm.sh tests/vm/suite.sh x_copy_mode_direct_verifies ...
+x_copy_mode_direct_verifies() { copy_mode_case direct; }
 t_copy_mode_user_copy_verifies() { copy_mode_case user_copy; }
 
-t_max_memory_direct_mode() {
+x_max_memory_direct_mode() {
     dev=$(add_dev --size 64M --max-memory 8M --copy-mode direct) || fail "add"
     head -c $((16 << 20)) /dev/urandom > /tmp/p16
     dd if=/tmp/p16 of="$dev" bs=1M oflag=direct 2> /tmp/dd.err

@@ -427,10 +427,19 @@ else
     mapfile -t tests < <(declare -F | awk '{print $3}' | grep '^t_' | grep -v '^t_dmesg_clean$')
     tests+=(t_dmesg_clean)
 fi
-passed=0; failed=0; failed_names=()
+passed=0; failed=0; failed_names=(); flaky_names=()
 for t in "${tests[@]}"; do
     start=$(date +%s)
     timeout -k 10 "$TEST_TIMEOUT" bash "$0" --one "$t" > "$LOGS/$t.log" 2>&1; rc=$?
+    if [ $rc -ne 0 ]; then
+        # One retry, reported: an intermittent failure stays visible (FLAKY line and the summary)
+        # without failing the whole run; a failure that repeats is a FAIL.
+        echo "  $t failed once (exit $rc); first attempt's log tail:"; tail -n 8 "$LOGS/$t.log" | sed 's/^/    1st| /'
+        cp "$LOGS/$t.log" "$LOGS/$t.first-attempt.log"
+        cleanup_between
+        timeout -k 10 "$TEST_TIMEOUT" bash "$0" --one "$t" > "$LOGS/$t.log" 2>&1; rc=$?
+        [ $rc -eq 0 ] && flaky_names+=("$t")
+    fi
     secs=$(($(date +%s) - start))
     if [ $rc -eq 0 ]; then
         passed=$((passed + 1)); echo "PASS $t (${secs}s)"
@@ -445,4 +454,5 @@ done
 echo "$passed $failed" > "$OUT/vm-counts"
 echo "VM: $passed passed, $failed failed"
 [ $failed -eq 0 ] || echo "VM failures: ${failed_names[*]}"
+[ ${#flaky_names[@]} -eq 0 ] || echo "VM flaky (failed once, passed on retry): ${flaky_names[*]}"
 [ $failed -eq 0 ]

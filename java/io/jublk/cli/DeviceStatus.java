@@ -33,20 +33,20 @@ record DeviceStatus(DevInfo info, long sizeBytes, long memoryBytes, long maxMemo
     static DeviceStatus of(Control control, int id) {
         DevInfo info = control.getDevInfo(id);
         Params params = control.getParams(id);
-        String limit = RunDir.readState(id).getOrDefault("max_memory", "0");
+        Map<String, String> state = RunDir.readState(id);
+        String limit = state.getOrDefault("max_memory", "0");
         long maxMemory;
         try {
             maxMemory = Long.parseLong(limit);
         } catch (NumberFormatException e) {
             maxMemory = 0;
         }
-        return new DeviceStatus(info, params.sizeBytes(), memoryOf(info), maxMemory,
+        return new DeviceStatus(info, params.sizeBytes(), memoryOf(info, state), maxMemory,
                 Files.exists(Path.of(info.blockDevice())));
     }
 
     /** Memory the server's store holds, or -1 when there is no live server to measure. */
-    private static long memoryOf(DevInfo info) {
-        Map<String, String> state = RunDir.readState(info.devId());
+    private static long memoryOf(DevInfo info, Map<String, String> state) {
         String pid = state.get("pid");
         String store = state.get("store");
         if (pid == null || store == null || info.serverPid() <= 0 || !pid.equals(Integer.toString(info.serverPid()))) {

@@ -61,7 +61,7 @@ public final class Dispatcher {
     }
 
     public long bufferOf(int tag) {
-        return bufferBase == 0 ? 0 : bufferBase + (long) tag * bufferSize;
+        return bufferBase + (long) tag * bufferSize;
     }
 
     /** Writes one FETCH_REQ per tag into {@code cmds}; returns the count. */
@@ -95,8 +95,7 @@ public final class Dispatcher {
                 handle(events, e + EV_IOD, tag);
                 Completion c = completion;
                 long addr = c.directAddress != 0 && mode == CopyMode.DIRECT ? c.directAddress : commandBuffer(tag);
-                putCommand(cmds, out++, COMMIT_OP, tag, c.result, c.copyDst, c.copySrc, c.copyLen, addr);
-                cmds.putShort(out * CMD_SIZE - CMD_SIZE + CMD_COPY_KIND, c.copyKind);
+                putCommand(cmds, out++, COMMIT_OP, tag, c.result, c.copyKind, c.copyDst, c.copySrc, c.copyLen, addr);
             } else if (res == Uapi.IO_RES_NEED_GET_DATA) {
                 out = needGetData(events, e + EV_IOD, tag, cmds, out);
             } else {
@@ -189,7 +188,13 @@ public final class Dispatcher {
         stats.record(op, length, c.result);
     }
 
+    /** A command whose data (if any) is a plain memory copy or zero-fill. */
     static void putCommand(ByteBuffer cmds, int index, int op, int tag, int result,
+                           long copyDst, long copySrc, long copyLen, long addr) {
+        putCommand(cmds, index, op, tag, result, COPY_MEM, copyDst, copySrc, copyLen, addr);
+    }
+
+    static void putCommand(ByteBuffer cmds, int index, int op, int tag, int result, short copyKind,
                            long copyDst, long copySrc, long copyLen, long addr) {
         int b = index * CMD_SIZE;
         cmds.putLong(b + CMD_COPY_DST, copyDst);
@@ -197,7 +202,7 @@ public final class Dispatcher {
         cmds.putLong(b + CMD_COPY_LEN, copyLen);
         cmds.putInt(b + CMD_OP, op);
         cmds.putShort(b + CMD_TAG, (short) tag);
-        cmds.putShort(b + CMD_COPY_KIND, COPY_MEM);
+        cmds.putShort(b + CMD_COPY_KIND, copyKind);
         cmds.putInt(b + CMD_RESULT, result);
         cmds.putLong(b + CMD_ADDR, addr);
     }

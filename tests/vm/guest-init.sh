@@ -39,7 +39,10 @@ ln -sf /proc/self/fd/1 /newroot/dev/stdout
 ln -sf /proc/self/fd/2 /newroot/dev/stderr
 mount -t devpts devpts /newroot/dev/pts
 mount -t tmpfs tmpfs /newroot/dev/shm
+# A checkout under /tmp (say, a clone made for a quick check) must stay visible above the tmpfs.
+case "$CWD" in /tmp/*) mkdir -p /keep-cwd && mount --bind "/newroot$CWD" /keep-cwd ;; esac
 mount -t tmpfs tmpfs /newroot/tmp
+case "$CWD" in /tmp/*) mkdir -p "/newroot$CWD" && mount --bind /keep-cwd "/newroot$CWD" ;; esac
 mount -t tmpfs tmpfs /newroot/run
 mkdir -p /newroot/run/vm-modules
 mount --bind /modules /newroot/run/vm-modules

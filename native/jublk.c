@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define UBLK_IOD_SIZE 24
@@ -38,6 +39,8 @@ struct ring {
 	void *cq_ptr;
 	size_t cq_len;
 	uint32_t *cq_head, *cq_tail, *cq_mask;
+	/* jublk_queue_batch: how long to poll for work before sleeping (0 = never) */
+	uint64_t spin_ns;
 	struct io_uring_cqe *cqes;
 };
 
@@ -141,6 +144,14 @@ void jublk_ring_destroy(int64_t h)
 
 int32_t jublk_ring_fd(int64_t h) { return R(h)->fd; }
 uint32_t jublk_ring_features(int64_t h) { return R(h)->features; }
+void jublk_ring_set_spin(int64_t h, uint32_t spin_us) { R(h)->spin_ns = (uint64_t)spin_us * 1000; }
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 /* Next free SQE, zeroed, or NULL when the SQ is full. */
 static uint8_t *get_sqe(struct ring *r)
@@ -348,6 +359,22 @@ int32_t jublk_queue_batch(int64_t h, int32_t fd, uint16_t q_id, int64_t cmds, in
 	}
 	/* Do not block if completions are already waiting: just submit. */
 	unsigned want = wait_nr > 0 && peek_cqe(r) == NULL ? (unsigned)wait_nr : 0;
+	if (want && r->spin_ns) {
+		/*
+		 * Poll before sleeping: a request that arrives while this thread is still
+		 * running costs no wake-up. Each poll enters the kernel (GETEVENTS with no
+		 * wait), because with DEFER_TASKRUN new requests become CQEs only when this
+		 * task runs its deferred work.
+		 */
+		int ret = submit_wait(r, 0);
+		if (ret < 0 && ret != -EBUSY)
+			return ret;
+		uint64_t deadline = now_ns() + r->spin_ns;
+		while (peek_cqe(r) == NULL && now_ns() < deadline)
+			sys_enter(r->fd, 0, 0, IORING_ENTER_GETEVENTS);
+		if (peek_cqe(r) != NULL)
+			want = 0;
+	}
 	int ret = submit_wait_timeout(r, want, timeout_ms);
 	if (ret < 0 && ret != -EBUSY)
 		return ret;

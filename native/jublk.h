@@ -72,6 +72,12 @@ int32_t jublk_queue_batch(int64_t ring, int32_t fd, uint16_t q_id,
 			  int64_t events, int32_t max_events,
 			  int64_t iod_base, uint32_t depth, int32_t wait_nr, int32_t timeout_ms);
 
+/*
+ * After serving a batch, jublk_queue_batch polls the ring for up to `spin_us`
+ * microseconds before it blocks (0, the default, blocks at once).
+ */
+void jublk_ring_set_spin(int64_t ring, uint32_t spin_us);
+
 /* Memory and file helpers (thin wrappers returning -errno). */
 int64_t jublk_mmap(int64_t addr, uint64_t len, int32_t prot, int32_t flags, int32_t fd, int64_t off);
 int32_t jublk_munmap(int64_t addr, uint64_t len);

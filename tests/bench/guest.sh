@@ -6,10 +6,14 @@ OUT=$JUBLK_VM_OUT
 U=packaging/ublk
 insmod "$JUBLK_VM_MODULES/brd.ko" rd_nr=1 rd_size=$((size * 1024)) max_part=0
 devices="brd=/dev/ram0"
-# One jublk disk per copy mode, same size, 1 queue, depth 128.
-for mode in ${JUBLK_BENCH_MODES:-buffer direct user_copy}; do
-    dev=$($U add -t ram --size "${size}M" -q 1 -d 128 --copy-mode "$mode")
-    devices="$devices $mode=$dev"
+# One jublk disk per configuration (depth 128 unless the configuration says otherwise).
+IFS=';' read -ra config_list <<< "$configs"
+for c in "${config_list[@]}"; do
+    label=${c%%=*}; args=${c#*=}
+    # shellcheck disable=SC2086  # ADD-ARGS are words on purpose
+    dev=$($U add -t ram --size "${size}M" -d 128 $args)
+    devices="$devices $label=$dev"
+    echo "$label: ublk add -t ram --size ${size}M -d 128 $args -> $dev"
 done
 echo "devices: $devices"
 uname -r > "$OUT/kernel"; nproc > "$OUT/cpus"
@@ -22,17 +26,36 @@ done
 jobs="randread-4k-qd1:randread:4k:1:1 randread-4k-qd32:randread:4k:32:1 randread-4k-qd32-2j:randread:4k:32:2
 randwrite-4k-qd1:randwrite:4k:1:1 randwrite-4k-qd32:randwrite:4k:32:1 randwrite-4k-qd32-2j:randwrite:4k:32:2
 read-128k-qd8:read:128k:8:1 write-128k-qd8:write:128k:8:1 read-1m-qd8:read:1m:8:1 write-1m-qd8:write:1m:8:1"
+# A jublk server's wake-ups and ring events so far, straight from its control socket (the CLI's
+# JVM start would cost seconds per call under emulation): "WAKEUPS EVENTS", or "0 0" for brd.
+ring_counts() {
+    case "$1" in /dev/ublkb*) ;; *) echo "0 0"; return ;; esac
+    python3 - "/run/jublk/ublk${1#/dev/ublkb}.sock" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"stats\n")
+reply = b""
+while not reply.endswith(b"\n"):
+    chunk = s.recv(65536)
+    if not chunk: break
+    reply += chunk
+j = json.loads(reply.decode()[3:])
+print(j.get("wakeups", 0), j.get("ring_events", 0))
+PY
+}
 cpu_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
 for j in $jobs; do
     IFS=: read -r name rw bs qd nj <<< "$j"
     for d in $devices; do
         label=${d%%=*}; dev=${d#*=}
+        read -r w0 e0 < <(ring_counts "$dev")
         read -r b0 t0 < <(cpu_busy)
         fio --name="$name" --filename="$dev" --direct=1 --ioengine=io_uring --rw="$rw" --bs="$bs" \
             --iodepth="$qd" --numjobs="$nj" --group_reporting --time_based --runtime="$runtime" --ramp_time=1 \
             --size="${size}M" --randrepeat=0 --norandommap --output-format=json > "$OUT/$name.$label.json"
         read -r b1 t1 < <(cpu_busy)
         echo "$(( (b1 - b0) * 100 / (t1 - t0 + 1) ))" > "$OUT/$name.$label.cpu"
+        read -r w1 e1 < <(ring_counts "$dev")
+        echo "$((w1 - w0)) $((e1 - e0))" > "$OUT/$name.$label.ring"
         echo "  $name on $label done"
     done
 done

@@ -73,9 +73,13 @@ final class BackgroundStart {
             } else if (line.equals(EOF)) {
                 int code = p.waitFor();
                 String error = lastError(log);
-                Files.deleteIfExists(log);
-                throw new JublkException(exitReason(code), error != null ? error
-                        : "the device server exited with code " + code + " before the device was ready");
+                if (error != null) {
+                    Files.deleteIfExists(log); // the one-line error says it all
+                    throw new JublkException(exitReason(code), error);
+                }
+                // A crash (no error line of its own): keep what it wrote for the bug report.
+                throw new JublkException(exitReason(code), "the device server exited with code " + code
+                        + " before the device was ready (log: " + log + ")");
             }
         }
     }

@@ -15,7 +15,8 @@ import java.util.List;
 import java.util.Map;
 
 /** One device as `ublk list` shows it: the kernel's view plus what its server reports. */
-record DeviceStatus(DevInfo info, long sizeBytes, long memoryBytes, long maxMemory, boolean blockDeviceExists) {
+record DeviceStatus(DevInfo info, long sizeBytes, long memoryBytes, long maxMemory, boolean blockDeviceExists,
+                    String copyMode) {
 
     static List<DeviceStatus> all(Control control) {
         List<DeviceStatus> out = new ArrayList<>();
@@ -42,7 +43,7 @@ record DeviceStatus(DevInfo info, long sizeBytes, long memoryBytes, long maxMemo
             maxMemory = 0;
         }
         return new DeviceStatus(info, params.sizeBytes(), memoryOf(info, state), maxMemory,
-                Files.exists(Path.of(info.blockDevice())));
+                Files.exists(Path.of(info.blockDevice())), state.get("copy_mode"));
     }
 
     /** Memory the server's store holds, or -1 when there is no live server to measure. */

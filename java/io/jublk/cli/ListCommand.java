@@ -56,6 +56,7 @@ final class ListCommand implements Callable<Integer> {
                     .field("server_pid", d.serverPid())
                     .field("memory_bytes", d.memoryBytes())
                     .field("max_memory_bytes", d.maxMemory())
+                    .field("copy_mode", d.copyMode())
                     .field("block_device", d.blockDeviceExists() ? d.info().blockDevice() : null)
                     .field("char_device", d.info().charDevice())
                     .field("flags", d.info().flags())

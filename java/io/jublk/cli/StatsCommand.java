@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
         description = {
             "Show a device's live statistics.",
             "Per-operation counts and bytes (read, write, flush, discard, write-zeroes), errors,",
-            "requests in flight, memory in use and its limit, uptime."})
+            "requests in flight, memory in use and its limit, uptime, and how many requests",
+            "each wake-up of the server brought (batching)."})
 final class StatsCommand implements Callable<Integer> {
     @Option(names = {"-n", "--number"}, paramLabel = "ID", required = true, description = "Device id.")
     int id;
@@ -66,6 +67,12 @@ final class StatsCommand implements Callable<Integer> {
         sb.append(String.format("memory %s (%s pages)  limit %s  in flight: %d read, %d write  errors %s%n",
                 Sizes.human((Long) s.get("memory_bytes")), s.get("memory_pages"),
                 limit > 0 ? Sizes.human(limit) : "none", inflight[0], inflight[1], s.get("errors")));
+        long wakeups = (Long) s.getOrDefault("wakeups", 0L);
+        if (wakeups > 0) {
+            // How well requests batch: 1.0 means every request cost the server a wake-up.
+            sb.append(String.format(java.util.Locale.ROOT, "wake-ups %d  requests per wake-up %.1f%n", wakeups,
+                    (Long) s.get("ring_events") / (double) wakeups));
+        }
         sb.append(String.format("  %-13s %12s %12s%n", "OP", "REQUESTS", "BYTES"));
         for (Map.Entry<String, Object> e : ops.entrySet()) {
             Map<String, Object> op = (Map<String, Object>) e.getValue();

@@ -11,15 +11,20 @@ import io.jublk.queue.CopyMode;
  * mistake is reported as one line naming the option.
  */
 public record DeviceConfig(int devId, long sizeBytes, int queues, int depth, int logicalBlockSize, int maxIoBytes,
-                           long maxMemory, CopyMode copyMode) {
+                           long maxMemory, CopyMode copyMode, int pollMicros) {
     public static final int DEFAULT_QUEUES = 1;
     public static final int DEFAULT_DEPTH = 128;
     public static final int DEFAULT_MAX_IO_BYTES = 1 << 20;
     /**
-     * Buffer: the mode every VM scenario has passed in. Direct is faster for large I/O but
-     * failed reads with EIO once with 2 queues at iodepth 32 (README, Performance).
+     * With no --copy-mode: USER_COPY when the kernel offers it — one copy, no per-tag buffers,
+     * so the fastest for large I/O and the smallest memory overhead (README, Performance) —
+     * else BUFFER, which every ublk kernel supports. Null in a config means "this default".
      */
-    public static final CopyMode DEFAULT_COPY_MODE = CopyMode.BUFFER;
+    public static final CopyMode PREFERRED_COPY_MODE = CopyMode.USER_COPY;
+    public static final CopyMode FALLBACK_COPY_MODE = CopyMode.BUFFER;
+    /** {@code --poll} without a value: long enough to bridge a request round trip in the test VM. */
+    public static final int DEFAULT_POLL_MICROS = 50;
+    public static final int MAX_POLL_MICROS = 10_000;
     /** Explicit ids must be below 2^20 (the kernel's limit). */
     public static final int MAX_DEV_ID = (1 << 20) - 1;
 
@@ -42,9 +47,11 @@ public record DeviceConfig(int devId, long sizeBytes, int queues, int depth, int
         if (depth < 1 || depth > Uapi.MAX_QUEUE_DEPTH) {
             throw usage("--depth must be between 1 and " + Uapi.MAX_QUEUE_DEPTH + ", got " + depth);
         }
-        if (copyMode == null) copyMode = DEFAULT_COPY_MODE;
         if (maxMemory < 0 || (maxMemory > 0 && maxMemory < 4096)) {
             throw usage("--max-memory must be at least 4K (or 0 for no limit)");
+        }
+        if (pollMicros < 0 || pollMicros > MAX_POLL_MICROS) {
+            throw usage("--poll must be between 0 and " + MAX_POLL_MICROS + " microseconds, got " + pollMicros);
         }
         if (maxIoBytes < 4096 || maxIoBytes % 4096 != 0 || maxIoBytes > (32 << 20)) {
             throw usage("max I/O size must be a multiple of 4096 between 4 KiB and 32 MiB, got " + maxIoBytes);
@@ -53,7 +60,14 @@ public record DeviceConfig(int devId, long sizeBytes, int queues, int depth, int
 
     /** The same device without a memory limit. */
     public DeviceConfig(int devId, long sizeBytes, int queues, int depth, int logicalBlockSize, int maxIoBytes) {
-        this(devId, sizeBytes, queues, depth, logicalBlockSize, maxIoBytes, 0, DEFAULT_COPY_MODE);
+        this(devId, sizeBytes, queues, depth, logicalBlockSize, maxIoBytes, 0, null, 0);
+    }
+
+    /** The copy mode to serve with, given the UBLK_F_* features the kernel reports. */
+    public CopyMode copyModeFor(long kernelFeatures) {
+        if (copyMode != null) return copyMode;
+        long needed = PREFERRED_COPY_MODE.devFlags();
+        return (kernelFeatures & needed) == needed ? PREFERRED_COPY_MODE : FALLBACK_COPY_MODE;
     }
 
     private static JublkException usage(String message) {

@@ -8,6 +8,7 @@ import io.jublk.ctrl.Params;
 import io.jublk.ctrl.Uapi;
 import io.jublk.nat.Errno;
 import io.jublk.nat.Native;
+import io.jublk.queue.CopyMode;
 import io.jublk.queue.QueueWorker;
 import io.jublk.store.PageStore;
 import io.jublk.target.RamTarget;
@@ -42,6 +43,8 @@ public final class DeviceServer {
     private Control control;
     private PageStore store;
     private DevInfo info;
+    /** The copy mode in use: the configured one, or the default resolved against the kernel. */
+    private CopyMode copyMode;
     private int cdevFd = -1;
     private ControlServer controlServer;
     private long startedMillis;
@@ -73,15 +76,16 @@ public final class DeviceServer {
         try {
             control = Control.open();
             store = new PageStore(config.sizeBytes(), config.maxMemory());
+            copyMode = config.copyMode() != null ? config.copyMode() : config.copyModeFor(kernelFeatures());
             info = control.addDev(DevInfo.request(config.devId(), config.queues(), config.depth(),
-                    config.maxIoBytes(), config.copyMode().devFlags()));
+                    config.maxIoBytes(), copyMode.devFlags()));
             Log.info("added device " + info.devId() + ": " + info.nrHwQueues() + " queue(s), depth "
                     + info.queueDepth() + ", max I/O " + info.maxIoBufBytes() + " bytes, flags 0x"
                     + Long.toHexString(info.flags()));
             onAdded.accept(info.devId());
-            if ((info.flags() & config.copyMode().devFlags()) != config.copyMode().devFlags()) {
+            if ((info.flags() & copyMode.devFlags()) != copyMode.devFlags()) {
                 throw new JublkException(Reason.FAILED, "this kernel's ublk driver does not offer the features copy mode "
-                        + config.copyMode().name().toLowerCase() + " needs (flags 0x" + Long.toHexString(info.flags()) + ")");
+                        + copyMode.name().toLowerCase() + " needs (flags 0x" + Long.toHexString(info.flags()) + ")");
             }
             control.setParams(info.devId(), params());
             cdevFd = openCharDevice(info.charDevice());
@@ -109,6 +113,33 @@ public final class DeviceServer {
         return new Params(Uapi.PARAM_TYPE_BASIC | Uapi.PARAM_TYPE_DISCARD, basic, discard, null);
     }
 
+    /** UBLK_F_* the driver offers; 0 (so only the basic modes) when GET_FEATURES is unknown to it. */
+    private long kernelFeatures() {
+        try {
+            return control.getFeatures();
+        } catch (JublkException e) {
+            Log.info("GET_FEATURES failed (" + e.getMessage() + "): using copy mode " + DeviceConfig.FALLBACK_COPY_MODE);
+            return 0;
+        }
+    }
+
+    /**
+     * The CPUs queue {@code qid} serves (GET_QUEUE_AFFINITY), or null when they are all the
+     * online CPUs, as with a single queue: pinning then gains nothing. With one queue per CPU
+     * the queue thread runs where its requests are issued, so waking it needs no IPI.
+     */
+    private long[] affinity(int qid) {
+        try {
+            long[] mask = control.getQueueAffinity(info.devId(), qid);
+            int cpus = 0;
+            for (long word : mask) cpus += Long.bitCount(word);
+            return cpus == 0 || cpus >= Runtime.getRuntime().availableProcessors() ? null : mask;
+        } catch (JublkException e) {
+            Log.info("queue " + qid + ": no CPU affinity (" + e.getMessage() + ")");
+            return null;
+        }
+    }
+
     /** Opens /dev/ublkcN, waiting up to 3 s for devtmpfs/udev to create the node. */
     private static int openCharDevice(String path) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
@@ -126,7 +157,7 @@ public final class DeviceServer {
         RamTarget target = new RamTarget(store);
         for (int q = 0; q < info.nrHwQueues(); q++) {
             QueueWorker w = new QueueWorker(q, info.queueDepth(), cdevFd, info.maxIoBufBytes(), target,
-                    config.copyMode(), Log::info);
+                    copyMode, config.pollMicros(), affinity(q), Log::info);
             Thread t = new Thread(w, "ublk" + info.devId() + "-q" + q);
             t.setDaemon(true);
             workers.add(w);
@@ -189,7 +220,7 @@ public final class DeviceServer {
         state.put("store", Long.toHexString(store.baseAddress()));
         state.put("type", "ram");
         state.put("max_memory", Long.toString(config.maxMemory()));
-        state.put("copy_mode", config.copyMode().name().toLowerCase());
+        state.put("copy_mode", copyMode.name().toLowerCase());
         try {
             RunDir.writeState(info.devId(), state);
         } catch (IOException e) {

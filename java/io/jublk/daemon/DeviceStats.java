@@ -19,6 +19,8 @@ final class DeviceStats {
         long[] bytes = new long[QueueStats.OPS];
         long errors = 0;
         long unsupported = 0;
+        long wakeups = 0;
+        long events = 0;
         for (QueueWorker w : workers) {
             QueueStats s = w.stats();
             for (int op = 0; op < QueueStats.OPS; op++) {
@@ -27,6 +29,8 @@ final class DeviceStats {
             }
             errors += s.errors();
             unsupported += s.unsupported();
+            wakeups += s.wakeups();
+            events += s.events();
         }
         Json.Writer j = new Json.Writer().beginObject()
                 .field("id", devId)
@@ -39,7 +43,9 @@ final class DeviceStats {
                 .field("memory_rss_bytes", store.residentBytes())
                 .field("max_memory_bytes", store.maxMemory())
                 .field("errors", errors)
-                .field("unsupported", unsupported);
+                .field("unsupported", unsupported)
+                .field("wakeups", wakeups)
+                .field("ring_events", events);
         j.name("ops").beginObject();
         for (int op = 0; op < QueueStats.OPS; op++) {
             if (op == Uapi.OP_WRITE_SAME) continue;

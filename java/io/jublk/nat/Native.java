@@ -44,6 +44,7 @@ public final class Native {
     public static native void jublk_ring_destroy(long ring);
     public static native int jublk_ring_fd(long ring);
     public static native int jublk_ring_features(long ring);
+    public static native void jublk_ring_set_spin(long ring, int spinMicros);
     public static native int jublk_nop(long ring, long userData, long outUserData);
     public static native int jublk_ctrl_cmd(long ring, int fd, int cmdOp, long cmd);
     public static native int jublk_queue_batch(long ring, int fd, short qid, long cmds, int ncmds,

@@ -37,6 +37,11 @@ public final class Ring implements AutoCloseable {
         return Native.jublk_ring_features(handle);
     }
 
+    /** How long {@code jublk_queue_batch} polls for work before it sleeps (0: never). */
+    public void setSpinMicros(int micros) {
+        Native.jublk_ring_set_spin(handle, micros);
+    }
+
     @Override
     public void close() {
         if (handle != 0) {

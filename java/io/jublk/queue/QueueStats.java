@@ -13,6 +13,8 @@ public final class QueueStats {
     private final long[] bytes = new long[OPS];
     private long errors;
     private long unsupported;
+    private long wakeups;
+    private long events;
 
     void record(int op, long length, int result) {
         if (op >= 0 && op < OPS) {
@@ -22,6 +24,24 @@ public final class QueueStats {
             unsupported++;
         }
         if (result < 0) errors++;
+    }
+
+    /** One return from the ring with {@code n} completions (n = 0: an idle timeout, not counted). */
+    void batch(int n) {
+        if (n > 0) {
+            wakeups++;
+            events += n;
+        }
+    }
+
+    /** Returns from the ring that brought work: requests per wake-up = events / wakeups. */
+    public long wakeups() {
+        return wakeups;
+    }
+
+    /** Completions harvested from the ring (new requests, plus NEED_GET_DATA answers in direct mode). */
+    public long events() {
+        return events;
     }
 
     public long count(int op) {

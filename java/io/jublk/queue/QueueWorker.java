@@ -30,6 +30,9 @@ public final class QueueWorker implements Runnable {
     private final int bufferSize;
     private final Target target;
     private final CopyMode mode;
+    private final int pollMicros;
+    /** CPUs to pin this queue's thread to (sched_setaffinity mask words), or null for no pinning. */
+    private final long[] cpuMask;
     private final QueueStats stats = new QueueStats();
     private final CountDownLatch armed = new CountDownLatch(1);
     private final Consumer<String> log;
@@ -38,8 +41,10 @@ public final class QueueWorker implements Runnable {
     private volatile int ringFlags;
 
     public QueueWorker(int qid, int depth, int cdevFd, int bufferSize, Target target, CopyMode mode,
-                       Consumer<String> log) {
+                       int pollMicros, long[] cpuMask, Consumer<String> log) {
         this.mode = mode;
+        this.pollMicros = pollMicros;
+        this.cpuMask = cpuMask == null ? null : cpuMask.clone();
         this.qid = qid;
         this.depth = depth;
         this.cdevFd = cdevFd;
@@ -78,6 +83,7 @@ public final class QueueWorker implements Runnable {
     @Override
     public void run() {
         markIoFlusher();
+        pinToQueueCpus();
         long iodLen = roundUpPage((long) depth * Uapi.IOD_SIZE);
         long iod = 0;
         long buffers = 0;
@@ -93,7 +99,7 @@ public final class QueueWorker implements Runnable {
                     Native.jublk_mmap(0, buffersLen, Native.PROT_READ | Native.PROT_WRITE,
                             Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0));
             try (Ring ring = createQueueRing(depth)) {
-                ringFlags = flagsTried;
+                ring.setSpinMicros(pollMicros);
                 Dispatcher dispatcher = new Dispatcher(target, depth, buffers, bufferSize, stats, mode, qid);
                 serve(ring, dispatcher, iod, cmds, events);
             }
@@ -115,6 +121,7 @@ public final class QueueWorker implements Runnable {
         n = d.dispatch(events.buffer(), ev, cmds.buffer());
         while (d.deadTags() < depth) {
             ev = batch(ring, q, cmds, n, events, iod, 1);
+            stats.batch(ev);
             if (ev == 0 && n == 0 && stopRequested) {
                 log.accept("queue " + qid + ": stopping with " + (depth - d.deadTags()) + " tags still armed");
                 break;
@@ -132,8 +139,6 @@ public final class QueueWorker implements Runnable {
         return NativeException.check("io_uring_enter on queue " + qid, ev);
     }
 
-    private int flagsTried;
-
     /**
      * The queue ring, created on this thread. COOP_TASKRUN + SINGLE_ISSUER + DEFER_TASKRUN
      * batch the kernel's task work into our own wait; older kernels lack the last two.
@@ -147,8 +152,9 @@ public final class QueueWorker implements Runnable {
         NativeException last = null;
         for (int flags : candidates) {
             try {
-                flagsTried = flags;
-                return Ring.create(depth, flags, depth * 2);
+                Ring ring = Ring.create(depth, flags, depth * 2);
+                ringFlags = flags;
+                return ring;
             } catch (NativeException e) {
                 if (!e.is(Errno.EINVAL)) throw e;
                 last = e;
@@ -165,6 +171,15 @@ public final class QueueWorker implements Runnable {
     private void markIoFlusher() {
         int res = Native.jublk_prctl(Native.PR_SET_IO_FLUSHER, 1, 0, 0, 0);
         if (res < 0 && qid == 0) log.accept("PR_SET_IO_FLUSHER not set: " + Errno.describe(res));
+    }
+
+    private void pinToQueueCpus() {
+        if (cpuMask == null) return;
+        try (OffHeap mask = new OffHeap((long) cpuMask.length * 8)) {
+            for (int i = 0; i < cpuMask.length; i++) mask.buffer().putLong(i * 8, cpuMask[i]);
+            int res = Native.jublk_sched_setaffinity(0, (long) cpuMask.length * 8, mask.address());
+            if (res < 0) log.accept("queue " + qid + ": CPU affinity not set: " + Errno.describe(res));
+        }
     }
 
     private static long roundUpPage(long n) {

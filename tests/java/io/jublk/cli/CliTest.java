@@ -71,6 +71,35 @@ class CliTest {
         assertUsageError(run("add", "-t", "ram"), "Missing required option: '--size=SIZE'");
     }
 
+    /** The configuration `ublk add ARGS` would serve, parsed without running anything. */
+    private static DeviceConfig addConfig(String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = "add";
+        System.arraycopy(args, 0, all, 1, args.length);
+        picocli.CommandLine.ParseResult pr = Main.commandLine().parseArgs(all);
+        return ((AddCommand) pr.subcommand().commandSpec().userObject()).config();
+    }
+
+    @Test
+    void pollIsOffByDefaultAndTakesAnOptionalMicroseconds() {
+        assertEquals(0, addConfig("-t", "ram", "--size", "1M").pollMicros());
+        assertEquals(DeviceConfig.DEFAULT_POLL_MICROS, addConfig("-t", "ram", "--size", "1M", "--poll").pollMicros());
+        assertEquals(200, addConfig("-t", "ram", "--poll", "200", "--size", "1M").pollMicros());
+        assertUsageError(run("add", "-t", "ram", "--size", "1M", "--poll", "-1"), "--poll must be between 0 and 10000");
+        assertUsageError(run("add", "-t", "ram", "--size", "1M", "--poll", "20000"), "--poll must be between 0 and 10000");
+    }
+
+    @Test
+    void copyModeDefaultsToUserCopyOnlyWhereTheKernelOffersIt() {
+        DeviceConfig unset = addConfig("-t", "ram", "--size", "1M");
+        assertNull(unset.copyMode());
+        assertEquals(io.jublk.queue.CopyMode.USER_COPY, unset.copyModeFor(0x80 | 0x4 | 0x2));
+        assertEquals(io.jublk.queue.CopyMode.BUFFER, unset.copyModeFor(0x4 | 0x2), "6.1-era kernel: no USER_COPY");
+        DeviceConfig chosen = addConfig("-t", "ram", "--size", "1M", "--copy-mode", "BUFFER");
+        assertEquals(io.jublk.queue.CopyMode.BUFFER, chosen.copyModeFor(0x80), "an explicit mode is kept");
+        assertUsageError(run("add", "-t", "ram", "--size", "1M", "--copy-mode", "zerocopy"), "unknown --copy-mode 'zerocopy'");
+    }
+
     @Test
     void delNeedsExactlyOneOfIdOrAll() {
         assertUsageError(run("del"), "Missing required argument");

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class StatsFormatTest {
     static final String STATS = "{\"id\":0,\"pid\":12,\"uptime_seconds\":5,\"queues\":2,\"size_bytes\":1073741824,"
             + "\"memory_bytes\":8192,\"memory_pages\":2,\"memory_rss_bytes\":8192,\"max_memory_bytes\":0,\"errors\":1,"
-            + "\"unsupported\":0,\"ops\":{\"read\":{\"count\":3,\"bytes\":12288},\"write\":{\"count\":2,\"bytes\":8192},"
+            + "\"unsupported\":0,\"wakeups\":4,\"ring_events\":10,\"ops\":{\"read\":{\"count\":3,\"bytes\":12288},\"write\":{\"count\":2,\"bytes\":8192},"
             + "\"flush\":{\"count\":0,\"bytes\":0},\"discard\":{\"count\":0,\"bytes\":0},\"write_zeroes\":{\"count\":0,\"bytes\":0}}}";
 
     @Test
@@ -28,5 +28,6 @@ class StatsFormatTest {
         String t = StatsCommand.table(STATS, new long[] {0, 1});
         assertTrue(t.contains("memory 8 KiB (2 pages)  limit none  in flight: 0 read, 1 write  errors 1"), t);
         assertTrue(t.matches("(?s).*read\\s+3\\s+12 KiB.*"), t);
+        assertTrue(t.contains("wake-ups 4  requests per wake-up 2.5"), t);
     }
 }

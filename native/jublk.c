@@ -41,6 +41,8 @@ struct ring {
 	uint32_t *cq_head, *cq_tail, *cq_mask;
 	/* jublk_queue_batch: how long to poll for work before sleeping (0 = never) */
 	uint64_t spin_ns;
+	/* how long the last wait for new work lasted (polled or slept); UINT64_MAX after an idle timeout */
+	uint64_t last_gap_ns;
 	struct io_uring_cqe *cqes;
 };
 
@@ -359,25 +361,31 @@ int32_t jublk_queue_batch(int64_t h, int32_t fd, uint16_t q_id, int64_t cmds, in
 	}
 	/* Do not block if completions are already waiting: just submit. */
 	unsigned want = wait_nr > 0 && peek_cqe(r) == NULL ? (unsigned)wait_nr : 0;
-	if (want && r->spin_ns) {
+	uint64_t wait_start = want && r->spin_ns ? now_ns() : 0;
+	if (wait_start && r->last_gap_ns <= r->spin_ns) {
 		/*
-		 * Poll before sleeping: a request that arrives while this thread is still
-		 * running costs no wake-up. Each poll enters the kernel (GETEVENTS with no
-		 * wait), because with DEFER_TASKRUN new requests become CQEs only when this
+		 * Poll before sleeping, but only while work has been arriving within the poll
+		 * window (adaptive: sparse requests never make us spin). A request that arrives
+		 * while this thread still runs costs no wake-up. Each poll enters the kernel
+		 * (GETEVENTS, no wait): with DEFER_TASKRUN, requests become CQEs only when this
 		 * task runs its deferred work.
 		 */
 		int ret = submit_wait(r, 0);
 		if (ret < 0 && ret != -EBUSY)
 			return ret;
-		uint64_t deadline = now_ns() + r->spin_ns;
-		while (peek_cqe(r) == NULL && now_ns() < deadline)
+		uint64_t now = wait_start;
+		while (peek_cqe(r) == NULL && (now = now_ns()) - wait_start < r->spin_ns)
 			sys_enter(r->fd, 0, 0, IORING_ENTER_GETEVENTS);
-		if (peek_cqe(r) != NULL)
+		if (peek_cqe(r) != NULL) {
 			want = 0;
+			r->last_gap_ns = now - wait_start;
+		}
 	}
 	int ret = submit_wait_timeout(r, want, timeout_ms);
 	if (ret < 0 && ret != -EBUSY)
 		return ret;
+	if (want && wait_start)
+		r->last_gap_ns = peek_cqe(r) != NULL ? now_ns() - wait_start : UINT64_MAX;
 
 	struct jublk_event *ev = (struct jublk_event *)(uintptr_t)events;
 	const uint8_t *iods = (const uint8_t *)(uintptr_t)iod_base;

@@ -4,6 +4,7 @@ set -euo pipefail
 OUT=$JUBLK_VM_OUT
 . "$OUT/params"
 U=packaging/ublk
+. tests/vm/evidence.sh
 insmod "$JUBLK_VM_MODULES/brd.ko" rd_nr=1 rd_size=$((size * 1024)) max_part=0
 devices="brd=/dev/ram0"
 # One jublk disk per configuration (depth 128 unless the configuration says otherwise).
@@ -11,7 +12,13 @@ IFS=';' read -ra config_list <<< "$configs"
 for c in "${config_list[@]}"; do
     label=${c%%=*}; args=${c#*=}
     # shellcheck disable=SC2086  # ADD-ARGS are words on purpose
-    dev=$($U add -t ram --size "${size}M" -d 128 $args)
+    if ! dev=$($U add -t ram --size "${size}M" -d 128 $args); then
+        # A server that failed to start (seen rarely: a JVM abort, exit 134, under
+        # emulation) must not cost the whole run: keep its evidence, say so, retry once.
+        echo "$label: add failed once; retrying (evidence in $OUT/run-jublk-$label)"
+        save_server_evidence "$OUT/run-jublk-$label"
+        dev=$($U add -t ram --size "${size}M" -d 128 $args)
+    fi
     devices="$devices $label=$dev"
     echo "$label: ublk add -t ram --size ${size}M -d 128 $args -> $dev"
 done

@@ -13,6 +13,7 @@ OUT=${JUBLK_VM_OUT:-/tmp/jublk-vm-results}
 LOGS="$OUT/tests"
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 export U ROOT
+. "$ROOT/tests/vm/evidence.sh"
 CP="$ROOT/target/classes:$ROOT/target/test-classes:$ROOT/target/lib/*"
 
 # ---------------------------------------------------------------- helpers
@@ -459,6 +460,7 @@ for t in "${tests[@]}"; do
         # without failing the whole run; a failure that repeats is a FAIL.
         echo "  $t failed once (exit $rc); first attempt's log tail:"; tail -n 8 "$LOGS/$t.log" | sed 's/^/    1st| /'
         cp "$LOGS/$t.log" "$LOGS/$t.first-attempt.log"
+        save_server_evidence "$LOGS/$t.first-attempt.run"
         cleanup_between
         timeout -k 10 "$TEST_TIMEOUT" bash "$0" --one "$t" > "$LOGS/$t.log" 2>&1; rc=$?
         [ $rc -eq 0 ] && flaky_names+=("$t")
@@ -471,6 +473,7 @@ for t in "${tests[@]}"; do
         [ $rc -eq 124 ] && echo "  (timed out after $TEST_TIMEOUT s)" >> "$LOGS/$t.log"
         echo "FAIL $t (${secs}s, exit $rc)"; sed 's/^/    | /' "$LOGS/$t.log" | tail -n 40
         tail -n 20 /run/jublk/*.log 2>/dev/null | sed 's/^/    server| /'
+        save_server_evidence "$LOGS/$t.run"
     fi
     cleanup_between
 done

@@ -67,6 +67,10 @@ final class AddCommand implements Callable<Integer> {
             description = "After serving requests, poll for the next ones for up to USEC microseconds before sleeping (--poll alone: ${FALLBACK-VALUE}). Cuts latency at low queue depth at the cost of CPU. Default: off.")
     int pollMicros;
 
+    @Option(names = "--pin-queues",
+            description = "Pin each queue's thread to the CPUs the kernel maps to that queue (with -q > 1). Helps many submitters spread over the CPUs; a single submitter then shares its CPU with the thread serving it. Default: off.")
+    boolean pinQueues;
+
     @Option(names = "--foreground", description = "Serve in this process until SIGINT/SIGTERM, then delete the device.")
     boolean foreground;
 
@@ -98,7 +102,7 @@ final class AddCommand implements Callable<Integer> {
         }
         return new DeviceConfig(id == null ? DevInfo.ANY_ID : id, Sizes.parse(size), queues, depth,
                 logicalBlockSize, DeviceConfig.DEFAULT_MAX_IO_BYTES, maxMemory == null ? 0 : Sizes.parse(maxMemory),
-                copyMode(), pollMicros);
+                copyMode(), pollMicros, pinQueues);
     }
 
     private CopyMode copyMode() {

@@ -11,7 +11,7 @@ import io.jublk.queue.CopyMode;
  * mistake is reported as one line naming the option.
  */
 public record DeviceConfig(int devId, long sizeBytes, int queues, int depth, int logicalBlockSize, int maxIoBytes,
-                           long maxMemory, CopyMode copyMode, int pollMicros) {
+                           long maxMemory, CopyMode copyMode, int pollMicros, boolean pinQueues) {
     public static final int DEFAULT_QUEUES = 1;
     public static final int DEFAULT_DEPTH = 128;
     public static final int DEFAULT_MAX_IO_BYTES = 1 << 20;
@@ -60,7 +60,7 @@ public record DeviceConfig(int devId, long sizeBytes, int queues, int depth, int
 
     /** The same device without a memory limit. */
     public DeviceConfig(int devId, long sizeBytes, int queues, int depth, int logicalBlockSize, int maxIoBytes) {
-        this(devId, sizeBytes, queues, depth, logicalBlockSize, maxIoBytes, 0, null, 0);
+        this(devId, sizeBytes, queues, depth, logicalBlockSize, maxIoBytes, 0, null, 0, false);
     }
 
     /** The copy mode to serve with, given the UBLK_F_* features the kernel reports. */

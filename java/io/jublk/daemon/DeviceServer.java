@@ -126,7 +126,9 @@ public final class DeviceServer {
     /**
      * The CPUs queue {@code qid} serves (GET_QUEUE_AFFINITY), or null when they are all the
      * online CPUs, as with a single queue: pinning then gains nothing. With one queue per CPU
-     * the queue thread runs where its requests are issued, so waking it needs no IPI.
+     * the queue thread runs where its requests are issued, so waking it needs no IPI — but a
+     * single submitter then shares its CPU with the thread serving it, which measured far
+     * slower (README, Performance); so pinning is opt-in (--pin-queues).
      */
     private long[] affinity(int qid) {
         try {
@@ -157,7 +159,7 @@ public final class DeviceServer {
         RamTarget target = new RamTarget(store);
         for (int q = 0; q < info.nrHwQueues(); q++) {
             QueueWorker w = new QueueWorker(q, info.queueDepth(), cdevFd, info.maxIoBufBytes(), target,
-                    copyMode, config.pollMicros(), affinity(q), Log::info);
+                    copyMode, config.pollMicros(), config.pinQueues() ? affinity(q) : null, Log::info);
             Thread t = new Thread(w, "ublk" + info.devId() + "-q" + q);
             t.setDaemon(true);
             workers.add(w);

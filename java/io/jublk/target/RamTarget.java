@@ -32,16 +32,18 @@ public final class RamTarget implements Target {
 
     @Override
     public void write(long offset, int length, long buffer, Completion c) {
-        if (!store.contains(offset, length)) {
-            c.fail(EIO);
-            return;
-        }
-        if (!store.reserveForWrite(offset, length)) {
-            // Over --max-memory: fail this write before anything is copied (zram's mem_limit).
-            c.fail(ENOSPC);
-            return;
-        }
-        c.copy(store.address(offset), buffer, length, length);
+        int refused = admitWrite(offset, length);
+        if (refused != 0) c.fail(refused);
+        else c.copy(store.address(offset), buffer, length, length);
+    }
+
+    /**
+     * 0 if a write of the range may go ahead, else why not: EIO out of range, ENOSPC over
+     * --max-memory — refused before anything is copied (zram's mem_limit).
+     */
+    private int admitWrite(long offset, int length) {
+        if (!store.contains(offset, length)) return EIO;
+        return store.reserveForWrite(offset, length) ? 0 : ENOSPC;
     }
 
     @Override
@@ -55,15 +57,9 @@ public final class RamTarget implements Target {
 
     @Override
     public void writeDirect(long offset, int length, Completion c) {
-        if (!store.contains(offset, length)) {
-            c.fail(EIO);
-            return;
-        }
-        if (!store.reserveForWrite(offset, length)) {
-            c.fail(ENOSPC);
-            return;
-        }
-        c.direct(store.address(offset), length);
+        int refused = admitWrite(offset, length);
+        if (refused != 0) c.fail(refused);
+        else c.direct(store.address(offset), length);
     }
 
     @Override

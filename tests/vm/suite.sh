@@ -21,8 +21,9 @@ fail() { echo "FAIL: $*"; exit 1; }
 expect() { local what=$1; shift; "$@" || fail "$what"; }
 dev_count() { ls /sys/class/ublk-char 2>/dev/null | grep -c '^ublkc' || true; }
 list_json() { "$U" list --json; }
-# memory_bytes of device $1 from 'ublk list --json'
-mem_of() { list_json | python3 -c "import json,sys; print([d for d in json.load(sys.stdin) if d['id']==$1][0]['memory_bytes'])"; }
+# field $2 of device $1 from 'ublk list --json'
+list_field() { list_json | python3 -c "import json,sys; print([d for d in json.load(sys.stdin) if d['id']==$1][0]['$2'])"; }
+mem_of() { list_field "$1" memory_bytes; }
 add_dev() { "$U" add -t ram "$@"; }
 # usage: run_bad DESCRIPTION EXPECTED_CODE -- ublk args...: a one-line error, that exit code, nothing left
 run_bad() {
@@ -399,12 +400,12 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 t_default_copy_mode_and_poll() {
     dev=$(add_dev --size 256M --poll) || fail "add --poll"
     id=${dev#/dev/ublkb}
-    mode=$(list_json | python3 -c "import json,sys; print([d for d in json.load(sys.stdin) if d['id']==$id][0]['copy_mode'])")
+    mode=$(list_field "$id" copy_mode)
     [ "$mode" = user_copy ] || fail "default copy mode on 6.12 is '$mode', want user_copy"
     fio_verify "$dev" 4k 1 16M || fail "fio verify 4k iodepth 1 with --poll"
     fio_verify "$dev" 1M 32 64M || fail "fio verify 1M iodepth 32 with --poll"
     # Polling is bounded: an idle device's server must not keep spinning.
-    pid=$(list_json | python3 -c "import json,sys; print([d for d in json.load(sys.stdin) if d['id']==$id][0]['server_pid'])")
+    pid=$(list_field "$id" server_pid)
     sleep 1
     t0=$(cpu_ticks "$pid"); sleep 4; t1=$(cpu_ticks "$pid")
     echo "  idle server CPU over 4 s: $((t1 - t0)) ticks (of $((4 * $(getconf CLK_TCK))))"

@@ -8,6 +8,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -70,7 +71,7 @@ final class StatsCommand implements Callable<Integer> {
         long wakeups = (Long) s.getOrDefault("wakeups", 0L);
         if (wakeups > 0) {
             // How well requests batch: 1.0 means every request cost the server a wake-up.
-            sb.append(String.format(java.util.Locale.ROOT, "wake-ups %d  requests per wake-up %.1f%n", wakeups,
+            sb.append(String.format(Locale.ROOT, "wake-ups %d  requests per wake-up %.1f%n", wakeups,
                     (Long) s.get("ring_events") / (double) wakeups));
         }
         sb.append(String.format("  %-13s %12s %12s%n", "OP", "REQUESTS", "BYTES"));

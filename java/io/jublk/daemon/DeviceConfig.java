@@ -6,6 +6,8 @@ import io.jublk.ctrl.DevInfo;
 import io.jublk.ctrl.Uapi;
 import io.jublk.queue.CopyMode;
 
+import java.util.function.LongSupplier;
+
 /**
  * What the user asked for, validated before anything touches the kernel, so that every
  * mistake is reported as one line naming the option.
@@ -63,11 +65,14 @@ public record DeviceConfig(int devId, long sizeBytes, int queues, int depth, int
         this(devId, sizeBytes, queues, depth, logicalBlockSize, maxIoBytes, 0, null, 0, false);
     }
 
-    /** The copy mode to serve with, given the UBLK_F_* features the kernel reports. */
-    public CopyMode copyModeFor(long kernelFeatures) {
+    /**
+     * The copy mode to serve with: the configured one, else the default for the UBLK_F_*
+     * features the kernel reports ({@code kernelFeatures} is asked only in that case).
+     */
+    public CopyMode copyModeFor(LongSupplier kernelFeatures) {
         if (copyMode != null) return copyMode;
         long needed = PREFERRED_COPY_MODE.devFlags();
-        return (kernelFeatures & needed) == needed ? PREFERRED_COPY_MODE : FALLBACK_COPY_MODE;
+        return (kernelFeatures.getAsLong() & needed) == needed ? PREFERRED_COPY_MODE : FALLBACK_COPY_MODE;
     }
 
     private static JublkException usage(String message) {

@@ -76,7 +76,7 @@ public final class DeviceServer {
         try {
             control = Control.open();
             store = new PageStore(config.sizeBytes(), config.maxMemory());
-            copyMode = config.copyMode() != null ? config.copyMode() : config.copyModeFor(kernelFeatures());
+            copyMode = config.copyModeFor(this::kernelFeatures);
             info = control.addDev(DevInfo.request(config.devId(), config.queues(), config.depth(),
                     config.maxIoBytes(), copyMode.devFlags()));
             Log.info("added device " + info.devId() + ": " + info.nrHwQueues() + " queue(s), depth "

@@ -16,7 +16,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <stddef.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -301,13 +304,21 @@ static void queue_io(uint8_t *sqe, int32_t fd, uint16_t q_id, const struct jublk
 	memcpy(p + 8, &c->addr, 8);
 }
 
+/* Source of zeros for USER_COPY reads of never-written ranges (no store page is touched). */
+static const uint8_t zeros[65536];
+
 /* pread or pwrite the whole range, looping over short transfers; 0 or -errno. */
 static int transfer_all(int fd, int to_request, uint8_t *mem, uint64_t len, uint64_t pos)
 {
 	uint64_t done = 0;
 	while (done < len) {
-		ssize_t n = to_request ? pwrite(fd, mem + done, len - done, (off_t)(pos + done))
-				       : pread(fd, mem + done, len - done, (off_t)(pos + done));
+		uint64_t left = len - done;
+		ssize_t n;
+		if (to_request && !mem)
+			n = pwrite(fd, zeros, left < sizeof(zeros) ? left : sizeof(zeros), (off_t)(pos + done));
+		else
+			n = to_request ? pwrite(fd, mem + done, left, (off_t)(pos + done))
+				       : pread(fd, mem + done, left, (off_t)(pos + done));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -315,6 +326,48 @@ static int transfer_all(int fd, int to_request, uint8_t *mem, uint64_t len, uint
 		done += (uint64_t)n;
 	}
 	return 0;
+}
+
+int32_t jublk_user_copy(int32_t fd, int32_t to_request, int64_t mem, uint64_t len, uint64_t pos)
+{
+	if (!to_request && !mem)
+		return -EINVAL;
+	return transfer_all(fd, to_request, (uint8_t *)(uintptr_t)mem, len, pos);
+}
+
+/* [addr, addr+len) inside [base, base+blen), without overflow. */
+static int inside(uint64_t addr, uint64_t len, uint64_t base, uint64_t blen)
+{
+	return blen != 0 && addr >= base && addr - base <= blen && len <= blen - (addr - base);
+}
+
+static int in_memory(uint64_t addr, uint64_t len, const struct jublk_bounds *b)
+{
+	return inside(addr, len, b->store_base, b->store_len) || inside(addr, len, b->buf_base, b->buf_len);
+}
+
+int32_t jublk_cmd_in_bounds(int64_t cmd, int64_t bounds)
+{
+	const struct jublk_io_cmd *c = (const struct jublk_io_cmd *)(uintptr_t)cmd;
+	const struct jublk_bounds *b = (const struct jublk_bounds *)(uintptr_t)bounds;
+	if (!b)
+		return !c->copy_len && !c->addr;
+	/* the buffer address the kernel copies to/from: 0 (USER_COPY) or inside a tag buffer */
+	if (c->addr && !inside(c->addr, 1, b->buf_base, b->buf_len))
+		return 0;
+	if (!c->copy_len)
+		return 1;
+	switch (c->copy_kind) {
+	case JUBLK_COPY_MEM:
+		return in_memory(c->copy_dst, c->copy_len, b) &&
+		       (!c->copy_src || in_memory(c->copy_src, c->copy_len, b));
+	case JUBLK_COPY_TO_REQUEST:
+		return !c->copy_src || in_memory(c->copy_src, c->copy_len, b);
+	case JUBLK_COPY_FROM_REQUEST:
+		return in_memory(c->copy_dst, c->copy_len, b);
+	default:
+		return 0;
+	}
 }
 
 /* Moves a command's data; returns 0 or -errno. */
@@ -340,14 +393,19 @@ static int do_copy(int32_t fd, const struct jublk_io_cmd *c)
 
 int32_t jublk_queue_batch(int64_t h, int32_t fd, uint16_t q_id, int64_t cmds, int32_t ncmds,
 			  int64_t events, int32_t max_events, int64_t iod_base, uint32_t depth,
-			  int32_t wait_nr, int32_t timeout_ms)
+			  int32_t wait_nr, int32_t timeout_ms, int64_t bounds)
 {
 	struct ring *r = R(h);
 	const struct jublk_io_cmd *c = (const struct jublk_io_cmd *)(uintptr_t)cmds;
 	struct jublk_io_cmd *mc = (struct jublk_io_cmd *)(uintptr_t)cmds;
 	for (int32_t i = 0; i < ncmds; i++) {
-		if (c[i].copy_len && do_copy(fd, &c[i]) < 0)
+		if (!jublk_cmd_in_bounds((int64_t)(uintptr_t)&c[i], bounds)) {
+			/* never copy outside the memory Java declared; the kernel gets no buffer either */
 			mc[i].result = -EIO;
+			mc[i].addr = 0;
+		} else if (c[i].copy_len && do_copy(fd, &c[i]) < 0) {
+			mc[i].result = -EIO;
+		}
 		uint8_t *sqe = get_sqe(r);
 		if (!sqe) {
 			int ret = submit_wait(r, 0);
@@ -481,6 +539,51 @@ int32_t jublk_sched_setaffinity(int32_t tid, uint64_t size, int64_t mask)
 
 int32_t jublk_kill(int32_t pid, int32_t sig) { return kill(pid, sig) ? -errno : 0; }
 
+int32_t jublk_unix_dgram_send(const char *path, const char *msg)
+{
+	struct sockaddr_un sa;
+	size_t plen = strlen(path);
+	if (plen == 0 || plen >= sizeof(sa.sun_path))
+		return -EINVAL;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, plen);
+	if (path[0] == '@')
+		sa.sun_path[0] = 0;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+			   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen));
+	int err = n < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+int32_t jublk_offsetof(int32_t field)
+{
+	switch (field) {
+	case 0: return offsetof(struct jublk_io_cmd, copy_dst);
+	case 1: return offsetof(struct jublk_io_cmd, copy_src);
+	case 2: return offsetof(struct jublk_io_cmd, copy_len);
+	case 3: return offsetof(struct jublk_io_cmd, cmd_op);
+	case 4: return offsetof(struct jublk_io_cmd, tag);
+	case 5: return offsetof(struct jublk_io_cmd, copy_kind);
+	case 6: return offsetof(struct jublk_io_cmd, result);
+	case 7: return offsetof(struct jublk_io_cmd, reserved2);
+	case 8: return offsetof(struct jublk_io_cmd, addr);
+	case 100: return offsetof(struct jublk_event, user_data);
+	case 101: return offsetof(struct jublk_event, res);
+	case 102: return offsetof(struct jublk_event, cqe_flags);
+	case 103: return offsetof(struct jublk_event, iod);
+	case 200: return offsetof(struct jublk_bounds, store_base);
+	case 201: return offsetof(struct jublk_bounds, store_len);
+	case 202: return offsetof(struct jublk_bounds, buf_base);
+	case 203: return offsetof(struct jublk_bounds, buf_len);
+	default: return -EINVAL;
+	}
+}
+
 int32_t jublk_sizeof(int32_t what)
 {
 	switch (what) {
@@ -488,6 +591,7 @@ int32_t jublk_sizeof(int32_t what)
 	case 1: return sizeof(struct jublk_event);
 	case 2: return sizeof(struct io_uring_sqe);
 	case 3: return sizeof(struct io_uring_cqe);
+	case 4: return sizeof(struct jublk_bounds);
 	default: return -EINVAL;
 	}
 }

@@ -30,8 +30,20 @@ struct jublk_io_cmd {
 
 enum {
 	JUBLK_COPY_MEM = 0,        /* memcpy(copy_dst, copy_src) or zero-fill if copy_src == 0 */
-	JUBLK_COPY_TO_REQUEST = 1, /* USER_COPY: pwrite(fd, copy_src, len, pos = copy_dst) */
+	JUBLK_COPY_TO_REQUEST = 1, /* USER_COPY: pwrite(fd, copy_src, len, pos = copy_dst); zeros if copy_src == 0 */
 	JUBLK_COPY_FROM_REQUEST = 2 /* USER_COPY: pread(fd, copy_dst, len, pos = copy_src) */
+};
+
+/*
+ * The memory a queue's copies may touch: the store and the queue's tag buffers. A command
+ * whose copy (or kernel buffer address) falls outside them is completed with -EIO and
+ * nothing is copied: a bug in Java can fail a request, never scribble over the JVM.
+ */
+struct jublk_bounds {
+	uint64_t store_base;
+	uint64_t store_len;
+	uint64_t buf_base;
+	uint64_t buf_len;
 };
 
 /* One completion for Java: the CQE plus a copy of the tag's descriptor (40 bytes). */
@@ -70,7 +82,24 @@ int32_t jublk_ctrl_cmd(int64_t ring, int32_t fd, uint32_t cmd_op, int64_t cmd);
 int32_t jublk_queue_batch(int64_t ring, int32_t fd, uint16_t q_id,
 			  int64_t cmds, int32_t ncmds,
 			  int64_t events, int32_t max_events,
-			  int64_t iod_base, uint32_t depth, int32_t wait_nr, int32_t timeout_ms);
+			  int64_t iod_base, uint32_t depth, int32_t wait_nr, int32_t timeout_ms,
+			  int64_t bounds);
+
+/* 1 if the command's copy and buffer address lie inside `bounds` (struct jublk_bounds), else 0. */
+int32_t jublk_cmd_in_bounds(int64_t cmd, int64_t bounds);
+
+/*
+ * USER_COPY done at once (not in a batch): moves len bytes between `mem` and the request
+ * at file position `pos` of the ublk char device; mem == 0 with to_request writes zeros.
+ * Returns 0 or -errno.
+ */
+int32_t jublk_user_copy(int32_t fd, int32_t to_request, int64_t mem, uint64_t len, uint64_t pos);
+
+/*
+ * Sends one datagram `msg` to the AF_UNIX socket `path` ('@' first = abstract name):
+ * the sd_notify protocol. Returns 0 or -errno.
+ */
+int32_t jublk_unix_dgram_send(const char *path, const char *msg);
 
 /*
  * After serving a batch, jublk_queue_batch polls the ring for up to `spin_us`
@@ -96,5 +125,11 @@ int32_t jublk_sched_setaffinity(int32_t tid, uint64_t size, int64_t mask);
 int32_t jublk_kill(int32_t pid, int32_t sig);
 /* sizeof checks for the Java layout test */
 int32_t jublk_sizeof(int32_t what);
+/*
+ * offsetof checks for the Java layout test: `field` numbers the fields of struct
+ * jublk_io_cmd (0-8, in declaration order), then jublk_event (100-103), then
+ * jublk_bounds (200-203); -EINVAL for anything else.
+ */
+int32_t jublk_offsetof(int32_t field);
 
 #endif

@@ -59,7 +59,7 @@ final class AddCommand implements Callable<Integer> {
     String maxMemory;
 
     @Option(names = "--copy-mode", paramLabel = "MODE",
-            description = "How data moves: 'user_copy' (pread/pwrite between the store and /dev/ublkcN: one copy, no buffers), 'buffer' (per-tag buffers the kernel fills, the shim copies to/from the store) or 'direct' (experimental: the kernel copies straight to/from the store; WRITEs use NEED_GET_DATA). Default: user_copy if the kernel offers it, else buffer.")
+            description = "How data moves: 'user_copy' (pread/pwrite between the store and /dev/ublkcN: one copy, no buffers) or 'buffer' (per-tag buffers the kernel fills, the shim copies to/from the store: two copies, on every ublk kernel). Default: user_copy if the kernel offers it, else buffer.")
     String copyMode;
 
     @Option(names = "--poll", paramLabel = "USEC", arity = "0..1", defaultValue = "0",
@@ -110,7 +110,7 @@ final class AddCommand implements Callable<Integer> {
         for (CopyMode m : CopyMode.values()) {
             if (m.name().equalsIgnoreCase(copyMode)) return m;
         }
-        throw new JublkException(Reason.USAGE, "unknown --copy-mode '" + copyMode + "' (use buffer, direct or user_copy)");
+        throw new JublkException(Reason.USAGE, "unknown --copy-mode '" + copyMode + "' (use user_copy or buffer)");
     }
 
     private int serve(DeviceConfig config) throws InterruptedException {
@@ -118,15 +118,17 @@ final class AddCommand implements Callable<Integer> {
         PrintStream out = System.out;
         Thread hook = new Thread(() -> {
             if (server.finished()) return; // normal exit after the device was deleted
+            boolean clean = false;
             try {
                 if (server.info() != null) Log.info("signal: stopping device " + server.info().devId());
                 server.stop();
-                server.awaitFinished(15_000);
+                clean = server.awaitFinished(15_000);
             } catch (InterruptedException ignored) {
                 // exiting anyway
             }
-            // The device is deleted and memory released: a signal-initiated stop is a clean exit.
-            Runtime.getRuntime().halt(0);
+            // A signal-initiated stop is a clean exit only if the teardown ran to its end.
+            if (!clean) Log.info("teardown did not finish within 15 s: exiting with status 1");
+            Runtime.getRuntime().halt(clean && server.failure() == null ? 0 : 1);
         }, "ublk-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         server.start(devId -> {
@@ -137,11 +139,15 @@ final class AddCommand implements Callable<Integer> {
         });
         out.println((notify ? BackgroundStart.READY : "") + server.info().blockDevice());
         out.flush();
+        SystemdNotify.ready("serving " + server.info().blockDevice());
         if (notify) {
             // The parent stops reading after READY: nothing may be written to that pipe again.
             System.setOut(System.err);
         }
-        server.awaitTermination();
+        if (!server.awaitTermination()) {
+            throw new JublkException(Reason.FAILED, "device " + server.info().devId() + " stopped: " + server.failure()
+                    + "; its I/O fails; remove it with 'ublk del -n " + server.info().devId() + "'");
+        }
         return 0;
     }
 }

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * `ublk add` without --foreground: starts `ublk add ... --foreground --notify` as a new
  * session (so the terminal's signals do not reach it), waits — bounded — for its
  * "ready" line, and relays its error if it fails. A server that does not come up in
- * time is stopped and its half-made device deleted.
+ * time is stopped; one that dies before the device is live (a crash, kill -9) leaves
+ * nothing behind either: its half-made device, state file and socket are removed here.
  */
 final class BackgroundStart {
     static final String ADDED = "jublk-added ";
@@ -73,13 +74,16 @@ final class BackgroundStart {
             } else if (line.equals(EOF)) {
                 int code = p.waitFor();
                 String error = lastError(log);
-                if (error != null) {
+                boolean crashed = code > 128 || error == null;
+                if (devId >= 0) removeLeftovers(devId);
+                if (!crashed) {
                     Files.deleteIfExists(log); // the one-line error says it all
                     throw new JublkException(exitReason(code), error);
                 }
                 // A crash (no error line of its own): keep what it wrote for the bug report.
-                throw new JublkException(exitReason(code), "the device server exited with code " + code
-                        + " before the device was ready (log: " + log + ")");
+                throw new JublkException(Reason.FAILED, "the device server " + howItEnded(code)
+                        + " before the device was ready" + (devId >= 0 ? "; device " + devId + " was removed" : "")
+                        + " (log: " + log + ")");
             }
         }
     }
@@ -129,6 +133,34 @@ final class BackgroundStart {
         }
     }
 
+    /** "was killed by SIGKILL", "exited with code 134"... */
+    static String howItEnded(int code) {
+        if (code > 128 && code < 128 + 65) {
+            int sig = code - 128;
+            String[] names = {null, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE",
+                "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM"};
+            String name = sig < names.length ? names[sig] : "signal " + sig;
+            return sig == 6 ? "aborted (SIGABRT, exit code " + code + ": a JVM crash report may be in /run/jublk)"
+                    : "was killed by " + name;
+        }
+        return "exited with code " + code;
+    }
+
+    /** A server died mid-start: delete what it made (device, state file, socket). */
+    private static void removeLeftovers(int devId) {
+        try (Control control = Control.open()) {
+            if (control.exists(devId)) new DeviceRemover(control, 10_000).delete(devId);
+        } catch (JublkException ignored) {
+            // best effort: 'ublk list' shows anything left
+        }
+        RunDir.removeState(devId);
+        try {
+            Files.deleteIfExists(RunDir.socketFile(devId));
+        } catch (IOException ignored) {
+            // a stale socket is replaced at the next start
+        }
+    }
+
     private static Reason exitReason(int code) {
         for (Reason r : Reason.values()) if (r.exitCode == code) return r;
         return Reason.FAILED;
@@ -149,12 +181,6 @@ final class BackgroundStart {
             p.destroyForcibly();
             p.waitFor(5, TimeUnit.SECONDS);
         }
-        if (devId >= 0) {
-            try (Control control = Control.open()) {
-                if (control.exists(devId)) new DeviceRemover(control, 10_000).delete(devId);
-            } catch (JublkException ignored) {
-                // best effort: 'ublk list' shows anything left
-            }
-        }
+        if (devId >= 0) removeLeftovers(devId);
     }
 }

@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
         aliases = "ls", description = {
     "List ublk devices.",
     "Shows id, state, queues, depth, size, server pid, memory in use and device",
-    "paths; just the header when there are none."})
+    "paths; just the header when there are none. A device whose server failed is",
+    "listed with the reason on a line of its own."})
 final class ListCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print a JSON array instead of a table.")
     boolean json;
@@ -40,6 +41,12 @@ final class ListCommand implements Callable<Integer> {
                     d.maxMemory() > 0 ? Sizes.human(d.maxMemory()) : "-",
                     d.blockDeviceExists() ? d.info().blockDevice() : "-", d.info().charDevice()));
         }
+        for (DeviceStatus d : devices) {
+            if (d.failure() != null) {
+                sb.append("device ").append(d.info().devId()).append(" failed: ").append(d.failure())
+                        .append(" (remove it with 'ublk del -n ").append(d.info().devId()).append("')\n");
+            }
+        }
         return sb.toString();
     }
 
@@ -60,6 +67,7 @@ final class ListCommand implements Callable<Integer> {
                     .field("block_device", d.blockDeviceExists() ? d.info().blockDevice() : null)
                     .field("char_device", d.info().charDevice())
                     .field("flags", d.info().flags())
+                    .field("error", d.failure())
                     .endObject();
         }
         w.endArray();

@@ -30,6 +30,8 @@ public final class Control implements AutoCloseable {
     private final OffHeap cmd = new OffHeap(CTRL_CMD_SIZE);
     private final OffHeap data = new OffHeap(4096);
     private boolean legacyOpcodes;
+    /** Set by {@link #close}; every command checks it, under the same lock, before using the ring. */
+    private boolean closed;
 
     private Control(int fd, Ring ring) {
         this.fd = fd;
@@ -194,6 +196,7 @@ public final class Control implements AutoCloseable {
     }
 
     private int submit(int nr, int op, int devId, long data0, long addr, int len) {
+        if (closed) throw new JublkException(Reason.FAILED, "the ublk control device is closed");
         ByteBuffer c = cmd.buffer();
         for (int i = 0; i < CTRL_CMD_SIZE; i++) c.put(i, (byte) 0);
         c.putInt(CTRL_CMD_DEV_ID, devId);
@@ -230,8 +233,14 @@ public final class Control implements AutoCloseable {
         return new JublkException(Reason.FAILED, base);
     }
 
+    /**
+     * Frees the ring and buffers. Synchronized like every command, so it never frees the
+     * ring under a command another thread is running; commands after it fail cleanly.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
         ring.close();
         Native.jublk_close(fd);
         cmd.close();

@@ -40,6 +40,9 @@ public record DeviceConfig(int devId, long sizeBytes, int queues, int depth, int
         if (sizeBytes <= 0) {
             throw usage("--size must be greater than 0");
         }
+        if (sizeBytes > io.jublk.store.PageStore.MAX_SIZE) {
+            throw usage("--size must be at most 32T (" + io.jublk.store.PageStore.MAX_SIZE + " bytes), got " + sizeBytes);
+        }
         if (sizeBytes % logicalBlockSize != 0) {
             throw usage("--size " + sizeBytes + " is not a multiple of the logical block size " + logicalBlockSize);
         }

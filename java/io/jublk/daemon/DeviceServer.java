@@ -11,6 +11,7 @@ import io.jublk.nat.Native;
 import io.jublk.queue.CopyMode;
 import io.jublk.queue.QueueWorker;
 import io.jublk.store.PageStore;
+import io.jublk.store.StoreGate;
 import io.jublk.target.RamTarget;
 
 import java.io.IOException;
@@ -27,19 +28,30 @@ import java.util.function.IntConsumer;
  * STOP_DEV → queues drained → cdev closed, store unmapped → DEL_DEV.
  *
  * <p>Any failure on the way up undoes what was done, so a failed {@code add} leaves no
- * device behind. Serving ends when every queue has been aborted by STOP_DEV, whoever
- * sent it ({@link #stop} on SIGTERM, or {@code ublk del} from another process).
+ * device behind; a stop asked for while starting (SIGTERM) undoes the start too. Serving
+ * ends when every queue has been aborted by STOP_DEV, whoever sent it ({@link #stop} on
+ * SIGTERM, or {@code ublk del} from another process). If a queue thread dies, the whole
+ * device is stopped (its I/O fails at once) and left for {@code ublk del}, with the
+ * reason in its state file for {@code ublk list}.
+ *
+ * <p>Memory is freed only once nothing can touch it: every queue thread and the control
+ * thread are joined before the store is unmapped; a thread that does not end in time
+ * makes the server leak the store (and say so) rather than unmap it under the thread.
  */
 public final class DeviceServer {
     /** How long queues may take to arm all their tags before START_DEV is attempted. */
     private static final long ARM_TIMEOUT_MS = 10_000;
     /** How long queues may take to drain after STOP_DEV before they are told to leave. */
     private static final long DRAIN_TIMEOUT_MS = 10_000;
+    /** How long a flush waits for every queue to reach its pause point (an idle queue wakes every 0.5 s). */
+    private static final long PAUSE_TIMEOUT_MS = 5_000;
 
     private final DeviceConfig config;
     private final CountDownLatch finished = new CountDownLatch(1);
     private final List<QueueWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final StoreGate gate = new StoreGate();
+    private final TestFaults faults;
     private Control control;
     private PageStore store;
     private DevInfo info;
@@ -49,9 +61,19 @@ public final class DeviceServer {
     private ControlServer controlServer;
     private long startedMillis;
     private volatile boolean stopping;
+    /** Why the device stopped serving on its own (a queue died), or null. */
+    private volatile String failure;
+    /** The memory limit in force: --max-memory, tightened by the memory cgroup's. */
+    private long maxMemory;
 
     public DeviceServer(DeviceConfig config) {
         this.config = config;
+        this.faults = TestFaults.fromEnvironment();
+    }
+
+    /** Why the device stopped serving without being asked to, or null. */
+    public String failure() {
+        return failure;
     }
 
     /** The device as the kernel accepted it (after {@link #start}). */
@@ -75,7 +97,13 @@ public final class DeviceServer {
     public void start(IntConsumer onAdded) {
         try {
             control = Control.open();
-            store = new PageStore(config.sizeBytes(), config.maxMemory());
+            long cgroup = MemoryCgroup.limitBytes();
+            maxMemory = MemoryCgroup.effectiveLimit(config.maxMemory(), cgroup);
+            if (maxMemory != config.maxMemory()) {
+                Log.info("memory cgroup limit " + cgroup + " bytes: the disk may hold at most " + maxMemory
+                        + " bytes (writes beyond fail with ENOSPC, instead of the OOM killer ending the server)");
+            }
+            store = new PageStore(config.sizeBytes(), maxMemory);
             copyMode = config.copyModeFor(this::kernelFeatures);
             info = control.addDev(DevInfo.request(config.devId(), config.queues(), config.depth(),
                     config.maxIoBytes(), copyMode.devFlags()));
@@ -83,23 +111,34 @@ public final class DeviceServer {
                     + info.queueDepth() + ", max I/O " + info.maxIoBufBytes() + " bytes, flags 0x"
                     + Long.toHexString(info.flags()));
             onAdded.accept(info.devId());
+            step("after-add-dev");
             if ((info.flags() & copyMode.devFlags()) != copyMode.devFlags()) {
                 throw new JublkException(Reason.FAILED, "this kernel's ublk driver does not offer the features copy mode "
                         + copyMode.name().toLowerCase() + " needs (flags 0x" + Long.toHexString(info.flags()) + ")");
             }
             control.setParams(info.devId(), params());
+            step("after-set-params");
             cdevFd = openCharDevice(info.charDevice());
             startQueues();
+            step("after-queues-armed");
             control.startDev(info.devId(), (int) ProcessHandle.current().pid());
             startedMillis = System.currentTimeMillis();
+            step("after-start-dev");
             openControlSocket();
             writeState();
+            step("after-state");
             Log.info("serving " + info.blockDevice() + " (" + config.sizeBytes() + " bytes)");
         } catch (RuntimeException | Error e) {
             Log.info("start failed: " + e.getMessage());
             teardown();
             throw e;
         }
+    }
+
+    /** A start step is done: die here if a test asked for it; give up if a stop came meanwhile. */
+    private void step(String name) {
+        faults.reached(name);
+        if (stopping) throw new JublkException(Reason.FAILED, "stopped by a signal while starting (" + name + ")");
     }
 
     private Params params() {
@@ -156,10 +195,13 @@ public final class DeviceServer {
     }
 
     private void startQueues() {
-        RamTarget target = new RamTarget(store);
+        RamTarget ram = new RamTarget(store);
+        io.jublk.target.Target target = faults.wrap(ram);
         for (int q = 0; q < info.nrHwQueues(); q++) {
-            QueueWorker w = new QueueWorker(q, info.queueDepth(), cdevFd, info.maxIoBufBytes(), target,
-                    copyMode, config.pollMicros(), config.pinQueues() ? affinity(q) : null, Log::info);
+            QueueWorker.Setup setup = new QueueWorker.Setup(q, info.queueDepth(), cdevFd, info.maxIoBufBytes(), target,
+                    copyMode, store.baseAddress(), store.size(), gate);
+            QueueWorker w = new QueueWorker(setup, config.pollMicros(), config.pinQueues() ? affinity(q) : null,
+                    Log::info, this::queueFailed);
             Thread t = new Thread(w, "ublk" + info.devId() + "-q" + q);
             t.setDaemon(true);
             workers.add(w);
@@ -182,10 +224,24 @@ public final class DeviceServer {
         }
     }
 
+    /**
+     * A queue thread ended on its own (runs on that thread). Its ring is gone, so the kernel
+     * fails that queue's I/O; stopping the device makes every queue fail fast and lets
+     * {@link #awaitTermination} finish, leaving the device for 'ublk del' with the reason.
+     */
+    private void queueFailed(QueueWorker w) {
+        if (stopping || info == null) return;
+        failure = "queue " + w.qid() + " stopped serving: " + w.failure();
+        Log.info("device " + info.devId() + " failed: " + failure + "; stopping the device");
+        if (startedMillis != 0) writeState();
+        stop();
+    }
+
     private void openControlSocket() {
         try {
             RunDir.ensure();
-            controlServer = new ControlServer(RunDir.socketFile(info.devId()), this::handleRequest);
+            controlServer = new ControlServer(RunDir.socketFile(info.devId()), this::handleRequest,
+                    ControlServer.rootOrUid(ControlServer.ownUid()));
         } catch (IOException e) {
             Log.info("cannot open the control socket: " + e.getMessage() + " (flush and stats unavailable)");
         }
@@ -199,10 +255,14 @@ public final class DeviceServer {
             case "stats":
                 return "ok " + DeviceStats.json(info.devId(), workers, store, startedMillis);
             case "flush":
-                long before = store.usedBytes();
-                store.releaseAll();
-                Log.info("flush: released the store (" + before + " bytes)");
-                return "ok released " + before;
+                // Only where no request of any queue is half done (see StoreGate).
+                long released = gate.runPaused(() -> {
+                    long before = store.usedBytes();
+                    store.releaseAll();
+                    return before;
+                }, PAUSE_TIMEOUT_MS);
+                Log.info("flush: released the store (" + released + " bytes)");
+                return "ok released " + released;
             case "delete":
                 Thread t = new Thread(this::stop, "ublk-delete");
                 t.setDaemon(true);
@@ -221,8 +281,9 @@ public final class DeviceServer {
         state.put("size", Long.toString(config.sizeBytes()));
         state.put("store", Long.toHexString(store.baseAddress()));
         state.put("type", "ram");
-        state.put("max_memory", Long.toString(config.maxMemory()));
+        state.put("max_memory", Long.toString(maxMemory));
         state.put("copy_mode", copyMode.name().toLowerCase());
+        if (failure != null) state.put("failed", failure.replace('\n', ' '));
         try {
             RunDir.writeState(info.devId(), state);
         } catch (IOException e) {
@@ -231,18 +292,23 @@ public final class DeviceServer {
         }
     }
 
-    /** Blocks until serving ended (every queue aborted) and the device is deleted. */
-    public void awaitTermination() throws InterruptedException {
+    /**
+     * Blocks until serving ended (every queue aborted) and everything is released; returns
+     * true if the device was deleted, false if a failure left it for 'ublk del'.
+     */
+    public boolean awaitTermination() throws InterruptedException {
         for (Thread t : threads) t.join();
         teardown();
+        return failure == null;
     }
 
     /** Stops serving: STOP_DEV; the queues drain and {@link #awaitTermination} cleans up. */
     public void stop() {
         stopping = true;
-        if (control != null && info != null) {
+        Control c = control;
+        if (c != null && info != null) {
             try {
-                control.stopDev(info.devId());
+                c.stopDev(info.devId());
             } catch (JublkException e) {
                 if (e.reason() != Reason.NO_DEVICE) Log.info("STOP_DEV: " + e.getMessage());
             }
@@ -254,7 +320,7 @@ public final class DeviceServer {
         return finished.await(timeoutMs, TimeUnit.MILLISECONDS);
     }
 
-    /** True once the device is deleted and everything released. */
+    /** True once teardown has run to its end. */
     public boolean finished() {
         return finished.getCount() == 0;
     }
@@ -263,37 +329,59 @@ public final class DeviceServer {
         return stopping;
     }
 
-    /** Undoes whatever start() did, in the kernel's order. Safe to call more than once. */
+    /**
+     * Undoes whatever start() did, in the kernel's order, and frees memory only once no
+     * thread can touch it. Safe to call more than once.
+     */
     private synchronized void teardown() {
         if (finished.getCount() == 0) return;
         try {
+            // The control thread may be inside a flush (touching the store): join it first.
             if (controlServer != null) controlServer.close();
+            boolean threadsDone = true;
             if (info != null) {
                 stop();
-                drainQueues();
-                if (cdevFd >= 0) {
-                    Native.jublk_close(cdevFd);
-                    cdevFd = -1;
-                }
-                if (store != null) store.close();
-                try {
-                    control.delDevAsync(info.devId());
-                    Log.info("deleted device " + info.devId());
-                } catch (JublkException e) {
-                    if (e.reason() != Reason.NO_DEVICE) Log.info("DEL_DEV: " + e.getMessage());
-                }
-                RunDir.removeState(info.devId());
-            } else if (store != null) {
-                store.close();
+                threadsDone = drainQueues();
             }
-            if (control != null) control.close();
+            if (cdevFd >= 0 && threadsDone) {
+                Native.jublk_close(cdevFd);
+                cdevFd = -1;
+            }
+            if (store != null) {
+                if (threadsDone) {
+                    store.close();
+                } else {
+                    Log.info("a queue thread did not end: its store (" + store.size() + " bytes) stays mapped "
+                            + "until the process exits, rather than be unmapped under it");
+                }
+            }
+            if (info != null) {
+                if (failure == null) {
+                    deleteDevice();
+                } else {
+                    Log.info("device " + info.devId() + " left stopped for 'ublk del' (" + failure + ")");
+                }
+            }
+            if (control != null && threadsDone) control.close();
         } finally {
             finished.countDown();
         }
     }
 
-    private void drainQueues() {
+    private void deleteDevice() {
+        try {
+            control.delDevAsync(info.devId());
+            Log.info("deleted device " + info.devId());
+        } catch (JublkException e) {
+            if (e.reason() != Reason.NO_DEVICE) Log.info("DEL_DEV: " + e.getMessage());
+        }
+        RunDir.removeState(info.devId());
+    }
+
+    /** Joins every queue thread (bounded); true if all have ended. */
+    private boolean drainQueues() {
         long deadline = System.currentTimeMillis() + DRAIN_TIMEOUT_MS;
+        boolean allEnded = true;
         for (int i = 0; i < threads.size(); i++) {
             Thread t = threads.get(i);
             try {
@@ -306,9 +394,13 @@ public final class DeviceServer {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+            }
+            if (t.isAlive()) {
+                Log.info("queue thread " + t.getName() + " did not end within " + (DRAIN_TIMEOUT_MS + 5_000) + " ms");
+                allEnded = false;
             }
         }
+        return allEnded;
     }
 
     private static void sleep(long ms) {

@@ -41,6 +41,7 @@ final class DeviceStats {
                 .field("memory_bytes", store.usedBytes())
                 .field("memory_pages", store.usedBytes() / PageStore.PAGE_SIZE)
                 .field("memory_rss_bytes", store.residentBytes())
+                .field("mapped_pages", store.residentPagesByMincore())
                 .field("max_memory_bytes", store.maxMemory())
                 .field("errors", errors)
                 .field("unsupported", unsupported)

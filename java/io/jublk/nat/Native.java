@@ -49,7 +49,10 @@ public final class Native {
     public static native int jublk_ctrl_cmd(long ring, int fd, int cmdOp, long cmd);
     public static native int jublk_queue_batch(long ring, int fd, short qid, long cmds, int ncmds,
                                                long events, int maxEvents, long iodBase, int depth, int waitNr,
-                                               int timeoutMs);
+                                               int timeoutMs, long bounds);
+    public static native int jublk_cmd_in_bounds(long cmd, long bounds);
+    public static native int jublk_user_copy(int fd, int toRequest, long mem, long len, long pos);
+    public static native int jublk_unix_dgram_send(String path, String msg);
 
     public static native long jublk_mmap(long addr, long len, int prot, int flags, int fd, long off);
     public static native int jublk_munmap(long addr, long len);
@@ -66,6 +69,7 @@ public final class Native {
     public static native int jublk_sched_setaffinity(int tid, long size, long mask);
     public static native int jublk_kill(int pid, int sig);
     public static native int jublk_sizeof(int what);
+    public static native int jublk_offsetof(int field);
 
     // Linux constants (x86_64) used with the helpers above.
     public static final int PROT_READ = 0x1;
@@ -81,4 +85,5 @@ public final class Native {
     public static final int O_RDWR = 2;
     public static final int O_EXCL = 0x80;
     public static final int PR_SET_IO_FLUSHER = 57;
+    public static final int SIGKILL = 9;
 }

@@ -1,19 +1,17 @@
 package io.jublk.queue;
 
-/** How request data moves between the kernel and the store (see README, "Copy modes"). */
+/**
+ * How request data moves between the kernel and the store (see README, "Copy modes").
+ * A third mode, "direct" (the kernel copying straight into the store via NEED_GET_DATA),
+ * was removed: it needed one more command per WRITE, kernels with BATCH_IO refuse it, and
+ * USER_COPY gives the same single copy.
+ */
 public enum CopyMode {
     /**
      * Per-tag buffers: the kernel copies bio ↔ tag buffer, the shim copies tag buffer ↔ store
      * in the batch call. Two copies, no extra commands.
      */
     BUFFER,
-    /**
-     * Direct addresses: a READ is committed with the store address (the kernel copies
-     * straight from the store); a WRITE comes first without data (UBLK_F_NEED_GET_DATA) and
-     * a NEED_GET_DATA command hands the kernel the store address to copy into. One copy,
-     * no per-tag buffers, one extra (batched) command per WRITE.
-     */
-    DIRECT,
     /**
      * UBLK_F_USER_COPY: the server copies with pwrite/pread on /dev/ublkcN straight between
      * the store and the request (done by the shim inside the batch call). One copy, one
@@ -23,10 +21,6 @@ public enum CopyMode {
 
     /** UBLK_F_* flags ADD_DEV must request for this mode. */
     public long devFlags() {
-        switch (this) {
-            case DIRECT: return 0x4;    // NEED_GET_DATA
-            case USER_COPY: return 0x80; // USER_COPY
-            default: return 0;
-        }
+        return this == USER_COPY ? 0x80 : 0;
     }
 }

@@ -2,10 +2,13 @@ package io.jublk.queue;
 
 import io.jublk.ctrl.Uapi;
 import io.jublk.nat.Errno;
+import io.jublk.nat.Native;
 import io.jublk.target.Completion;
+import io.jublk.target.ReadSink;
 import io.jublk.target.Target;
 
 import java.nio.ByteBuffer;
+import java.util.function.Consumer;
 
 import static io.jublk.queue.ShimLayout.*;
 
@@ -14,14 +17,21 @@ import static io.jublk.queue.ShimLayout.*;
  * calls the {@link Target}, and writes the commit commands for the next native call.
  * It allocates nothing per request, so it can be unit-tested and benchmarked with a
  * fake target and hand-made events.
+ *
+ * <p>It is also the one place that knows who moves the bytes in each {@link CopyMode}:
+ * the target only names memory, this class turns that into the shim's copy.
+ *
+ * <p>A request whose handling throws fails alone, with EIO, and is logged; the queue goes
+ * on. Only an {@link Error} (the JVM itself in trouble) ends the queue.
  */
-public final class Dispatcher {
+public final class Dispatcher implements ReadSink {
     private static final int ENODEV = Errno.ENODEV.negative();
     private static final int EIO = Errno.EIO.negative();
     private static final int EOPNOTSUPP = Errno.EOPNOTSUPP.negative();
     private static final int COMMIT_OP = Uapi.ioOp(Uapi.IO_COMMIT_AND_FETCH_REQ);
     private static final int FETCH_OP = Uapi.ioOp(Uapi.IO_FETCH_REQ);
-    private static final int NEED_GET_DATA_OP = Uapi.ioOp(Uapi.IO_NEED_GET_DATA);
+    /** Failed requests logged in full per queue; after that only every 1000th. */
+    private static final int LOGGED_FAILURES = 10;
 
     private final Target target;
     private final int depth;
@@ -31,28 +41,31 @@ public final class Dispatcher {
     private final QueueStats stats;
     private final CopyMode mode;
     private final int qid;
-    /** Direct mode: the result each tag's WRITE commits once its NEED_GET_DATA completes. */
-    private final int[] pendingWrite;
+    /** /dev/ublkcN, for USER_COPY reads delivered piecewise. */
+    private final int cdevFd;
+    private final Consumer<String> log;
+    /** The tag being handled (where {@link #deliver} puts data). */
+    private int currentTag;
+    private long failures;
     private int deadTags;
     private int lastError;
 
-    /**
-     * @param bufferBase address of tag 0's data buffer; tag t's is at base + t * bufferSize
-     */
+    /** A BUFFER-mode dispatcher for queue 0 that logs nowhere (tests and benchmarks). */
     public Dispatcher(Target target, int depth, long bufferBase, int bufferSize, QueueStats stats) {
-        this(target, depth, bufferBase, bufferSize, stats, CopyMode.BUFFER, 0);
+        this(target, depth, bufferBase, bufferSize, stats, CopyMode.BUFFER, 0, -1, m -> { });
     }
 
     /**
-     * @param bufferBase tag 0's buffer (in DIRECT mode the buffers are only addresses the
-     *                   kernel requires in commands; it never copies into them)
+     * @param bufferBase tag 0's buffer; tag t's is at base + t * bufferSize (unused by USER_COPY)
      * @param bufferSize the largest request in bytes (max_io_buf_bytes)
+     * @param cdevFd     the queue's /dev/ublkcN (USER_COPY)
      */
     public Dispatcher(Target target, int depth, long bufferBase, int bufferSize, QueueStats stats, CopyMode mode,
-                      int qid) {
+                      int qid, int cdevFd, Consumer<String> log) {
         this.mode = mode;
         this.qid = qid;
-        this.pendingWrite = new int[depth];
+        this.cdevFd = cdevFd;
+        this.log = log;
         this.target = target;
         this.depth = depth;
         this.bufferBase = bufferBase;
@@ -67,7 +80,7 @@ public final class Dispatcher {
     /** Writes one FETCH_REQ per tag into {@code cmds}; returns the count. */
     public int fetchAll(ByteBuffer cmds) {
         for (int tag = 0; tag < depth; tag++) {
-            putCommand(cmds, tag, FETCH_OP, tag, 0, 0, 0, 0, commandBuffer(tag));
+            putCommand(cmds, tag, FETCH_OP, tag, 0, COPY_MEM, 0, 0, 0, commandBuffer(tag));
         }
         return depth;
     }
@@ -83,21 +96,15 @@ public final class Dispatcher {
             int e = i * EVENT_SIZE;
             int tag = (int) (events.getLong(e + EV_USER_DATA) & 0xffff);
             int res = events.getInt(e + EV_RES);
-            int cmdNr = (int) ((events.getLong(e + EV_USER_DATA) >>> 16) & 0xff);
             if (tag >= depth) {
                 lastError = EIO;
                 continue;
             }
-            if (res == Uapi.IO_RES_OK && cmdNr == Uapi.IO_NEED_GET_DATA) {
-                // Direct mode: the WRITE data is now in the store; complete the request.
-                putCommand(cmds, out++, COMMIT_OP, tag, pendingWrite[tag], 0, 0, 0, 0);
-            } else if (res == Uapi.IO_RES_OK) {
-                handle(events, e + EV_IOD, tag);
+            if (res == Uapi.IO_RES_OK) {
                 Completion c = completion;
-                long addr = c.directAddress != 0 && mode == CopyMode.DIRECT ? c.directAddress : commandBuffer(tag);
-                putCommand(cmds, out++, COMMIT_OP, tag, c.result, c.copyKind, c.copyDst, c.copySrc, c.copyLen, addr);
-            } else if (res == Uapi.IO_RES_NEED_GET_DATA) {
-                out = needGetData(events, e + EV_IOD, tag, cmds, out);
+                handleSafely(events, e + EV_IOD, tag, c);
+                putCommand(cmds, out++, COMMIT_OP, tag, c.result, c.copyKind, c.copyDst, c.copySrc, c.copyLen,
+                        commandBuffer(tag));
             } else {
                 if (res != ENODEV) lastError = res;
                 deadTags++;
@@ -106,23 +113,24 @@ public final class Dispatcher {
         return out;
     }
 
-    /** Direct mode, a WRITE announced without data: hand the kernel the store address (or fail it). */
-    private int needGetData(ByteBuffer ev, int iod, int tag, ByteBuffer cmds, int out) {
-        long sectors = Integer.toUnsignedLong(ev.getInt(iod + Uapi.IOD_NR_SECTORS));
-        long start = ev.getLong(iod + Uapi.IOD_START_SECTOR);
-        long length = sectors << 9;
-        Completion c = completion;
-        c.reset();
-        if (start < 0 || start > (Long.MAX_VALUE >> 9) || length > bufferSize) c.fail(EIO);
-        else target.writeDirect(start << 9, (int) length, c);
-        stats.record(Uapi.OP_WRITE, length, c.result);
-        // The kernel accepts only NEED_GET_DATA for this tag now, so even a refused WRITE
-        // takes its data first: into a scratch buffer (tag 0's, which direct mode never uses
-        // for data), never into the store; the COMMIT then carries the error.
-        pendingWrite[tag] = c.result;
-        long dataAddress = c.result < 0 ? bufferBase : c.directAddress;
-        putCommand(cmds, out, NEED_GET_DATA_OP, tag, 0, 0, 0, 0, dataAddress);
-        return out + 1;
+    /** {@link #handle}, with any exception turned into EIO for this request alone. */
+    private void handleSafely(ByteBuffer ev, int iod, int tag, Completion c) {
+        try {
+            handle(ev, iod, tag, c);
+        } catch (RuntimeException ex) {
+            c.fail(EIO);
+            failures++;
+            if (failures <= LOGGED_FAILURES || failures % 1000 == 0) {
+                log.accept("queue " + qid + ": request failed with EIO (" + failures + " so far): "
+                        + describe(ev, iod, tag) + ": " + ex);
+            }
+            stats.record(ev.getInt(iod + Uapi.IOD_OP_FLAGS) & 0xff, 0, EIO);
+        }
+    }
+
+    private static String describe(ByteBuffer ev, int iod, int tag) {
+        return "tag " + tag + " op " + (ev.getInt(iod + Uapi.IOD_OP_FLAGS) & 0xff) + " sector "
+                + ev.getLong(iod + Uapi.IOD_START_SECTOR) + " +" + Integer.toUnsignedString(ev.getInt(iod + Uapi.IOD_NR_SECTORS));
     }
 
     /** The buffer address commands carry: none with USER_COPY (the kernel requires 0). */
@@ -130,47 +138,32 @@ public final class Dispatcher {
         return mode == CopyMode.USER_COPY ? 0 : bufferOf(tag);
     }
 
-    /** USER_COPY: turn the target's store address into a pread/pwrite on the request. */
-    private void userCopy(Completion c, int tag, boolean toRequest) {
-        if (c.result <= 0 || c.directAddress == 0) return;
-        long pos = Uapi.userCopyPos(qid, tag, 0);
-        long store = c.directAddress;
-        int len = c.result;
-        c.reset();
-        c.result = len;
-        c.copyLen = len;
-        c.copyKind = toRequest ? COPY_TO_REQUEST : COPY_FROM_REQUEST;
-        c.copyDst = toRequest ? pos : store;
-        c.copySrc = toRequest ? store : pos;
-    }
-
-    private void handle(ByteBuffer ev, int iod, int tag) {
+    private void handle(ByteBuffer ev, int iod, int tag, Completion c) {
         int opFlags = ev.getInt(iod + Uapi.IOD_OP_FLAGS);
         int op = opFlags & 0xff;
         long sectors = Integer.toUnsignedLong(ev.getInt(iod + Uapi.IOD_NR_SECTORS));
         long start = ev.getLong(iod + Uapi.IOD_START_SECTOR);
         long offset = start << 9;
         long length = sectors << 9;
-        Completion c = completion;
         c.reset();
+        currentTag = tag;
         if (start < 0 || start > (Long.MAX_VALUE >> 9)) {
             c.fail(EIO);
         } else {
             switch (op) {
                 case Uapi.OP_READ:
                     if (length > bufferSize) c.fail(EIO);
-                    else if (mode == CopyMode.DIRECT) target.readDirect(offset, (int) length, c);
-                    else if (mode == CopyMode.USER_COPY) {
-                        target.readDirect(offset, (int) length, c);
-                        userCopy(c, tag, true);
-                    } else target.read(offset, (int) length, bufferOf(tag), c);
+                    else {
+                        target.read(offset, (int) length, c, this);
+                        if (c.result > 0 && !c.delivered) readCopy(c, tag);
+                    }
                     break;
                 case Uapi.OP_WRITE:
                     if (length > bufferSize) c.fail(EIO);
-                    else if (mode == CopyMode.USER_COPY) {
-                        target.writeDirect(offset, (int) length, c);
-                        userCopy(c, tag, false);
-                    } else target.write(offset, (int) length, bufferOf(tag), c);
+                    else {
+                        target.write(offset, (int) length, c);
+                        if (c.result > 0) writeCopy(c, tag);
+                    }
                     break;
                 case Uapi.OP_FLUSH:
                     target.flush(c);
@@ -188,10 +181,32 @@ public final class Dispatcher {
         stats.record(op, length, c.result);
     }
 
-    /** A command whose data (if any) is a plain memory copy or zero-fill. */
-    static void putCommand(ByteBuffer cmds, int index, int op, int tag, int result,
-                           long copyDst, long copySrc, long copyLen, long addr) {
-        putCommand(cmds, index, op, tag, result, COPY_MEM, copyDst, copySrc, copyLen, addr);
+    /** READ data from c.address (0: zeros) to the request. */
+    private void readCopy(Completion c, int tag) {
+        if (mode == CopyMode.USER_COPY) c.copy(COPY_TO_REQUEST, Uapi.userCopyPos(qid, tag, 0), c.address, c.result);
+        else c.copy(COPY_MEM, bufferOf(tag), c.address, c.result);
+    }
+
+    /** WRITE data from the request to c.address. */
+    private void writeCopy(Completion c, int tag) {
+        if (mode == CopyMode.USER_COPY) c.copy(COPY_FROM_REQUEST, c.address, Uapi.userCopyPos(qid, tag, 0), c.result);
+        else c.copy(COPY_MEM, c.address, bufferOf(tag), c.result);
+    }
+
+    /**
+     * A READ delivered piecewise (rare: a range part written, part never written), done
+     * at once rather than in the batch call.
+     */
+    @Override
+    public void deliver(int requestOffset, long source, int length) {
+        if (mode == CopyMode.USER_COPY) {
+            int res = Native.jublk_user_copy(cdevFd, 1, source, length, Uapi.userCopyPos(qid, currentTag, requestOffset));
+            if (res < 0) throw new io.jublk.nat.NativeException("pwrite to the request", res);
+        } else {
+            long dst = bufferOf(currentTag) + requestOffset;
+            if (source == 0) Native.jublk_memset(dst, 0, length);
+            else Native.jublk_memcpy(dst, source, length);
+        }
     }
 
     static void putCommand(ByteBuffer cmds, int index, int op, int tag, int result, short copyKind,
@@ -215,5 +230,10 @@ public final class Dispatcher {
     /** The last error (other than the ENODEV abort) a command completed with, or 0. */
     public int lastError() {
         return lastError;
+    }
+
+    /** Requests failed because serving them threw. */
+    public long failures() {
+        return failures;
     }
 }

@@ -39,7 +39,7 @@ public final class QueueStats {
         return wakeups;
     }
 
-    /** Completions harvested from the ring (new requests, plus NEED_GET_DATA answers in direct mode). */
+    /** Completions harvested from the ring (new requests and aborts). */
     public long events() {
         return events;
     }

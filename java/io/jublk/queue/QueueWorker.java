@@ -6,6 +6,7 @@ import io.jublk.nat.Native;
 import io.jublk.nat.NativeException;
 import io.jublk.nat.OffHeap;
 import io.jublk.nat.Ring;
+import io.jublk.store.StoreGate;
 import io.jublk.target.Target;
 
 import java.util.concurrent.CountDownLatch;
@@ -18,7 +19,11 @@ import java.util.function.Consumer;
  * <p>Life: map the descriptors, create the ring on this thread, arm every tag with a
  * FETCH_REQ, report {@link #awaitArmed armed}, then loop — one native call submits the
  * previous batch's commits and waits for the next batch — until every tag has been
- * aborted by STOP_DEV (or {@link #requestStop} is called and the queue is idle).
+ * aborted by STOP_DEV (or {@link #requestStop} is called and the queue is idle). Between
+ * batches it passes the {@link StoreGate}, where a flush may hold it while the store is
+ * released. If the loop ends for any other reason (an {@link Error}, a rejected ring call)
+ * the {@code onFailure} callback hears it, so the device is stopped instead of keeping a
+ * queue nobody serves.
  */
 public final class QueueWorker implements Runnable {
     /** Idle wake-up period to look at the stop flag; costs nothing while requests flow. */
@@ -36,12 +41,32 @@ public final class QueueWorker implements Runnable {
     private final QueueStats stats = new QueueStats();
     private final CountDownLatch armed = new CountDownLatch(1);
     private final Consumer<String> log;
+    /** The memory the shim may copy to and from: [storeBase, storeBase + storeLength) and the tag buffers. */
+    private final long storeBase;
+    private final long storeLength;
+    private final StoreGate gate;
+    private final Consumer<QueueWorker> onFailure;
     private volatile boolean stopRequested;
     private volatile Throwable failure;
     private volatile int ringFlags;
 
-    public QueueWorker(int qid, int depth, int cdevFd, int bufferSize, Target target, CopyMode mode,
-                       int pollMicros, long[] cpuMask, Consumer<String> log) {
+    /** Where the queue gets its work and what it may touch. */
+    public record Setup(int qid, int depth, int cdevFd, int bufferSize, Target target, CopyMode mode,
+                        long storeBase, long storeLength, StoreGate gate) {
+    }
+
+    public QueueWorker(Setup s, int pollMicros, long[] cpuMask, Consumer<String> log, Consumer<QueueWorker> onFailure) {
+        this(s.qid, s.depth, s.cdevFd, s.bufferSize, s.target, s.mode, pollMicros, cpuMask, log, s.storeBase,
+                s.storeLength, s.gate, onFailure);
+    }
+
+    private QueueWorker(int qid, int depth, int cdevFd, int bufferSize, Target target, CopyMode mode,
+                        int pollMicros, long[] cpuMask, Consumer<String> log, long storeBase, long storeLength,
+                        StoreGate gate, Consumer<QueueWorker> onFailure) {
+        this.storeBase = storeBase;
+        this.storeLength = storeLength;
+        this.gate = gate;
+        this.onFailure = onFailure;
         this.mode = mode;
         this.pollMicros = pollMicros;
         this.cpuMask = cpuMask == null ? null : cpuMask.clone();
@@ -82,6 +107,16 @@ public final class QueueWorker implements Runnable {
 
     @Override
     public void run() {
+        gate.join();
+        try {
+            serveQueue();
+        } finally {
+            gate.leave();
+        }
+        if (failure != null && !stopRequested) onFailure.accept(this);
+    }
+
+    private void serveQueue() {
         markIoFlusher();
         pinToQueueCpus();
         long iodLen = roundUpPage((long) depth * Uapi.IOD_SIZE);
@@ -89,23 +124,25 @@ public final class QueueWorker implements Runnable {
         long buffers = 0;
         long buffersLen = (long) depth * bufferSize;
         try (OffHeap cmds = new OffHeap((long) depth * ShimLayout.CMD_SIZE);
-             OffHeap events = new OffHeap((long) depth * ShimLayout.EVENT_SIZE)) {
+             OffHeap events = new OffHeap((long) depth * ShimLayout.EVENT_SIZE);
+             OffHeap bounds = new OffHeap(ShimLayout.BOUNDS_SIZE)) {
             iod = NativeException.check("mmap of queue " + qid + " descriptors",
                     Native.jublk_mmap(0, iodLen, Native.PROT_READ, Native.MAP_SHARED | Native.MAP_POPULATE, cdevFd,
                             qid * Uapi.IOD_QUEUE_STRIDE));
             // Per-tag buffers: one lazily-populated anonymous mapping, so an idle tag costs no memory
-            // (in DIRECT mode the kernel never copies into them: they stay untouched).
+            // (with USER_COPY nothing ever copies into them: they stay untouched).
             buffers = NativeException.check("mmap of queue " + qid + " buffers",
                     Native.jublk_mmap(0, buffersLen, Native.PROT_READ | Native.PROT_WRITE,
                             Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0));
+            ShimLayout.putBounds(bounds.buffer(), storeBase, storeLength, buffers, buffersLen);
             try (Ring ring = createQueueRing(depth)) {
                 ring.setSpinMicros(pollMicros);
-                Dispatcher dispatcher = new Dispatcher(target, depth, buffers, bufferSize, stats, mode, qid);
-                serve(ring, dispatcher, iod, cmds, events);
+                Dispatcher dispatcher = new Dispatcher(target, depth, buffers, bufferSize, stats, mode, qid, cdevFd, log);
+                serve(ring, dispatcher, iod, cmds, events, bounds.address());
             }
         } catch (Throwable t) {
             failure = t;
-            log.accept("queue " + qid + ": " + t.getMessage());
+            log.accept("queue " + qid + " stopped serving: " + t);
         } finally {
             armed.countDown();
             if (iod != 0) Native.jublk_munmap(iod, iodLen);
@@ -113,15 +150,19 @@ public final class QueueWorker implements Runnable {
         }
     }
 
-    private void serve(Ring ring, Dispatcher d, long iod, OffHeap cmds, OffHeap events) {
+    private void serve(Ring ring, Dispatcher d, long iod, OffHeap cmds, OffHeap events, long bounds) {
         short q = (short) qid;
         int n = d.fetchAll(cmds.buffer());
-        int ev = batch(ring, q, cmds, n, events, iod, 0);
+        int ev = batch(ring, q, cmds, n, events, iod, 0, bounds);
         armed.countDown();
+        gate.checkpoint();
         n = d.dispatch(events.buffer(), ev, cmds.buffer());
         while (d.deadTags() < depth) {
-            ev = batch(ring, q, cmds, n, events, iod, 1);
+            ev = batch(ring, q, cmds, n, events, iod, 1, bounds);
             stats.batch(ev);
+            // Every request of the previous batch is copied and committed, the new ones not yet
+            // looked at: the one point where the store may change under this queue.
+            gate.checkpoint();
             if (ev == 0 && n == 0 && stopRequested) {
                 log.accept("queue " + qid + ": stopping with " + (depth - d.deadTags()) + " tags still armed");
                 break;
@@ -129,13 +170,14 @@ public final class QueueWorker implements Runnable {
             n = d.dispatch(events.buffer(), ev, cmds.buffer());
         }
         if (d.lastError() != 0) {
-            log.accept("queue " + qid + ": a command was rejected by the kernel: " + Errno.describe(d.lastError()));
+            // Not the abort STOP_DEV causes (ENODEV): the queue ended for a reason of its own.
+            throw new IllegalStateException("a command was rejected by the kernel: " + Errno.describe(d.lastError()));
         }
     }
 
-    private int batch(Ring ring, short q, OffHeap cmds, int n, OffHeap events, long iod, int waitNr) {
+    private int batch(Ring ring, short q, OffHeap cmds, int n, OffHeap events, long iod, int waitNr, long bounds) {
         int ev = Native.jublk_queue_batch(ring.handle(), cdevFd, q, cmds.address(), n, events.address(), depth,
-                iod, depth, waitNr, IDLE_WAIT_MS);
+                iod, depth, waitNr, IDLE_WAIT_MS, bounds);
         return NativeException.check("io_uring_enter on queue " + qid, ev);
     }
 

@@ -4,7 +4,7 @@ package io.jublk.queue;
  * Byte layouts of the shim's exchange structs (native/jublk.h), checked against the
  * compiled C by ShimLayoutTest.
  */
-final class ShimLayout {
+public final class ShimLayout {
     private ShimLayout() {}
 
     /** struct jublk_io_cmd: one command Java asks the shim to submit. */
@@ -26,4 +26,18 @@ final class ShimLayout {
     static final int EV_USER_DATA = 0;
     static final int EV_RES = 8;
     static final int EV_IOD = 16;
+
+    /** struct jublk_bounds: the memory a queue's copies may touch. */
+    static final int BOUNDS_SIZE = 32;
+    static final int BOUNDS_STORE_BASE = 0;
+    static final int BOUNDS_STORE_LEN = 8;
+    static final int BOUNDS_BUF_BASE = 16;
+    static final int BOUNDS_BUF_LEN = 24;
+
+    static void putBounds(java.nio.ByteBuffer b, long storeBase, long storeLen, long bufBase, long bufLen) {
+        b.putLong(BOUNDS_STORE_BASE, storeBase);
+        b.putLong(BOUNDS_STORE_LEN, storeLen);
+        b.putLong(BOUNDS_BUF_BASE, bufBase);
+        b.putLong(BOUNDS_BUF_LEN, bufLen);
+    }
 }

@@ -14,6 +14,11 @@ import io.jublk.nat.NativeException;
  */
 public final class PageStore implements AutoCloseable {
     public static final int PAGE_SIZE = 4096;
+    /**
+     * Largest store: 32 TiB, what one page bitmap can track ({@link PageTracker#MAX_PAGES});
+     * far beyond any machine's memory, and well inside x86-64's 128 TiB of user address space.
+     */
+    public static final long MAX_SIZE = PageTracker.MAX_PAGES * PAGE_SIZE;
     private static final int MADV_NOHUGEPAGE = 15;
 
     private final long size;
@@ -32,8 +37,9 @@ public final class PageStore implements AutoCloseable {
      * @param maxMemory bytes the store may hold at most (writes beyond fail), 0 for no limit
      */
     public PageStore(long size, long maxMemory) {
-        if (size <= 0 || size % 512 != 0) {
-            throw new IllegalArgumentException("store size must be a positive multiple of 512 bytes: " + size);
+        if (size <= 0 || size % 512 != 0 || size > MAX_SIZE) {
+            throw new IllegalArgumentException("store size must be a positive multiple of 512 bytes up to "
+                    + MAX_SIZE + ": " + size);
         }
         Native.ensureLoaded();
         this.size = size;
@@ -41,7 +47,10 @@ public final class PageStore implements AutoCloseable {
         long mapped = roundUp(size);
         long addr = Native.jublk_mmap(0, mapped, Native.PROT_READ | Native.PROT_WRITE,
                 Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0);
-        NativeException.check("mmap of a " + size + "-byte store", addr);
+        if (addr < 0) {
+            pages.close();
+            NativeException.check("mmap of a " + size + "-byte store", addr);
+        }
         // Transparent huge pages would turn a 4 KiB write into a 2 MiB allocation and make
         // memory use depend on the host's THP policy; a RAM disk wants byte-exact accounting.
         Native.jublk_madvise(addr, mapped, MADV_NOHUGEPAGE);
@@ -72,6 +81,16 @@ public final class PageStore implements AutoCloseable {
      */
     public boolean reserveForWrite(long offset, long length) {
         return pages.reserve(offset, length);
+    }
+
+    /** How many of the pages [firstPage, lastPage] hold data. */
+    public long usedPagesIn(long firstPage, long lastPage) {
+        return pages.countSet(firstPage, lastPage);
+    }
+
+    /** True if page {@code page} (of {@link #PAGE_SIZE} bytes) holds data. */
+    public boolean isPageUsed(long page) {
+        return pages.isUsed(page);
     }
 
     /** Bytes of data the store holds by its own count (pages written and not released). */
@@ -121,7 +140,10 @@ public final class PageStore implements AutoCloseable {
         if (pages.isUsed(offset / PAGE_SIZE)) Native.jublk_memset(base + offset, 0, length);
     }
 
-    /** Releases every page: the whole disk reads as zeros and uses no memory. */
+    /**
+     * Releases every page: the whole disk reads as zeros and uses no memory. Only with no
+     * request half done: the device server calls it at a {@link StoreGate} pause.
+     */
     public void releaseAll() {
         NativeException.check("madvise(MADV_DONTNEED)",
                 Native.jublk_madvise(base, roundUp(size), Native.MADV_DONTNEED));
@@ -158,11 +180,13 @@ public final class PageStore implements AutoCloseable {
         new com.sun.jna.Pointer(base + offset).write(0, data, 0, data.length);
     }
 
+    /** Unmaps the store; only once no thread can touch it any more (the server joins its queues first). */
     @Override
     public synchronized void close() {
         if (base != 0) {
             Native.jublk_munmap(base, roundUp(size));
             base = 0;
+            pages.close();
         }
     }
 }

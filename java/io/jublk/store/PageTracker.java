@@ -1,34 +1,55 @@
 package io.jublk.store;
 
+import io.jublk.nat.Native;
+import io.jublk.nat.NativeException;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * Which pages of the store hold data, and how many: one bit per 4 KiB page, in chunks
- * allocated on first write (a chunk covers 128 MiB of disk with a 4 KiB bitmap, so an
- * unwritten 1 TiB disk costs 64 KiB of chunk pointers). This is what enforces the memory
- * limit before a write copies anything, and what `stats` reports as pages in use.
+ * Which pages of the store hold data, and how many: one bit per 4 KiB page in a bitmap
+ * that lives off the Java heap, in a sparse anonymous mapping of its own. The kernel
+ * gives the bitmap a page only where a bit is set (one bitmap page covers 128 MiB of
+ * disk), so the tracker costs nothing for an unwritten disk and never grows the 64 MiB
+ * Java heap, however the writes are spread: random 4 KiB writes over 16 TiB cost bitmap
+ * pages, not heap, and at most one bitmap page per data page.
  *
- * <p>Safe for concurrent queues: bits are set and cleared with CAS, the count is atomic.
- * A limit check and the reservation are one CAS on the count, so queues racing for the
- * last pages cannot overshoot it.
+ * <p>This is what enforces the memory limit before a write copies anything, what tells a
+ * read whether it can skip the store (never-written pages are served as zeros without
+ * touching it), and what `stats` reports as pages in use.
+ *
+ * <p>Safe for concurrent queues: bits are set and cleared with CAS on 64-bit words, the
+ * count is atomic; a limit check and the reservation are one CAS on the count, so queues
+ * racing for the last pages cannot overshoot it. {@link #releaseAll} must not run while
+ * requests are in flight (the store calls it at a {@link StoreGate} pause).
  */
-public final class PageTracker {
+public final class PageTracker implements AutoCloseable {
     private static final int PAGE_SHIFT = 12;
-    private static final int CHUNK_PAGES_SHIFT = 15;
-    private static final int CHUNK_PAGES = 1 << CHUNK_PAGES_SHIFT;
-    private static final int WORDS_PER_CHUNK = CHUNK_PAGES / 64;
+    private static final VarHandle WORD = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
+    /** Largest bitmap one direct ByteBuffer can address: 2^30 bytes = 2^33 pages = 32 TiB of disk. */
+    public static final long MAX_PAGES = 1L << 33;
 
     private final long pages;
-    private final AtomicReferenceArray<AtomicLongArray> chunks;
+    private final long mapLength;
+    private final ByteBuffer bits;
+    private long mapAddress;
     private final AtomicLong used = new AtomicLong();
-    private volatile long limitPages;
+    private final long limitPages;
 
     /** @param limitBytes memory limit, or 0 for none */
     public PageTracker(long sizeBytes, long limitBytes) {
         this.pages = (sizeBytes + (1 << PAGE_SHIFT) - 1) >>> PAGE_SHIFT;
-        this.chunks = new AtomicReferenceArray<>((int) ((pages + CHUNK_PAGES - 1) >>> CHUNK_PAGES_SHIFT));
+        if (pages > MAX_PAGES) throw new IllegalArgumentException("a store of " + sizeBytes + " bytes is too large to track");
+        Native.ensureLoaded();
+        long words = (pages + 63) >>> 6;
+        this.mapLength = Math.max(4096, (words * 8 + 4095) / 4096 * 4096);
+        this.mapAddress = NativeException.check("mmap of the page bitmap",
+                Native.jublk_mmap(0, mapLength, Native.PROT_READ | Native.PROT_WRITE,
+                        Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0));
+        this.bits = new com.sun.jna.Pointer(mapAddress).getByteBuffer(0, mapLength).order(ByteOrder.nativeOrder());
         this.limitPages = limitBytes <= 0 ? Long.MAX_VALUE : limitBytes >>> PAGE_SHIFT;
     }
 
@@ -41,6 +62,10 @@ public final class PageTracker {
         return limitPages == Long.MAX_VALUE ? 0 : limitPages << PAGE_SHIFT;
     }
 
+    public long pages() {
+        return pages;
+    }
+
     /**
      * Marks the pages of [offset, offset+length) as holding data. Returns false — and
      * marks nothing — if the pages not yet in use would take memory beyond the limit.
@@ -50,7 +75,7 @@ public final class PageTracker {
         long first = offset >>> PAGE_SHIFT;
         long last = (offset + length - 1) >>> PAGE_SHIFT;
         if (limitPages != Long.MAX_VALUE) {
-            long fresh = countClear(first, last);
+            long fresh = (last - first + 1) - countSet(first, last);
             if (fresh == 0) return true;
             long u;
             do {
@@ -66,74 +91,71 @@ public final class PageTracker {
         return true;
     }
 
-    /** Forgets the whole pages of [offset, offset+length) (they were returned to the kernel). */
+    /** Forgets the pages [firstPage, firstPage+pageCount) (they were returned to the kernel). */
     public void release(long firstPage, long pageCount) {
+        if (pageCount <= 0) return;
+        long last = firstPage + pageCount - 1;
         long cleared = 0;
-        for (long p = firstPage; p < firstPage + pageCount; p++) {
-            AtomicLongArray c = chunks.get((int) (p >>> CHUNK_PAGES_SHIFT));
-            if (c == null) {
-                p |= CHUNK_PAGES - 1; // skip the rest of an unallocated chunk
-                continue;
-            }
-            int word = (int) ((p & (CHUNK_PAGES - 1)) >>> 6);
-            long bit = 1L << (p & 63);
-            long w;
-            do {
-                w = c.get(word);
-                if ((w & bit) == 0) break;
-            } while (!c.compareAndSet(word, w, w & ~bit));
-            if ((w & bit) != 0) cleared++;
+        for (long w = firstPage >>> 6; w <= last >>> 6; w++) {
+            long mask = maskOf(w, firstPage, last);
+            long old = word(w);
+            if ((old & mask) == 0) continue; // also keeps never-touched bitmap pages unallocated
+            while (!WORD.compareAndSet(bits, (int) (w << 3), old, old & ~mask)) old = word(w);
+            cleared += Long.bitCount(old & mask);
         }
         used.addAndGet(-cleared);
     }
 
-    /** Forgets every page. */
+    /** Forgets every page and gives the bitmap's own memory back. Only with no request in flight. */
     public void releaseAll() {
-        for (int i = 0; i < chunks.length(); i++) chunks.set(i, null);
+        NativeException.check("madvise(MADV_DONTNEED) of the page bitmap",
+                Native.jublk_madvise(mapAddress, mapLength, Native.MADV_DONTNEED));
         used.set(0);
     }
 
-    private long countClear(long first, long last) {
-        long clear = 0;
-        for (long p = first; p <= last; p++) {
-            if (!isUsed(p)) clear++;
-        }
-        return clear;
+    /** True if page {@code page} may hold data. */
+    public boolean isUsed(long page) {
+        return (word(page >>> 6) & (1L << (page & 63))) != 0;
+    }
+
+    /** How many pages of [first, last] hold data. */
+    public long countSet(long first, long last) {
+        long n = 0;
+        for (long w = first >>> 6; w <= last >>> 6; w++) n += Long.bitCount(word(w) & maskOf(w, first, last));
+        return n;
     }
 
     /** Sets the bits; returns how many were newly set. */
     private long setRange(long first, long last) {
         long added = 0;
-        for (long p = first; p <= last; p++) {
-            AtomicLongArray c = chunk((int) (p >>> CHUNK_PAGES_SHIFT));
-            int word = (int) ((p & (CHUNK_PAGES - 1)) >>> 6);
-            long bit = 1L << (p & 63);
-            long w;
-            do {
-                w = c.get(word);
-                if ((w & bit) != 0) break;
-            } while (!c.compareAndSet(word, w, w | bit));
-            if ((w & bit) == 0) added++;
+        for (long w = first >>> 6; w <= last >>> 6; w++) {
+            long mask = maskOf(w, first, last);
+            long old = word(w);
+            if ((old & mask) == mask) continue;
+            while (!WORD.compareAndSet(bits, (int) (w << 3), old, old | mask)) old = word(w);
+            added += Long.bitCount(mask & ~old);
         }
         return added;
     }
 
-    private AtomicLongArray chunk(int index) {
-        AtomicLongArray c = chunks.get(index);
-        if (c == null) {
-            chunks.compareAndSet(index, null, new AtomicLongArray(WORDS_PER_CHUNK));
-            c = chunks.get(index);
+    /** The bits of word {@code w} that fall in pages [first, last]. */
+    private static long maskOf(long w, long first, long last) {
+        long lo = Math.max(first, w << 6) & 63;
+        long hi = Math.min(last, (w << 6) + 63) & 63;
+        long upTo = hi == 63 ? -1L : (1L << (hi + 1)) - 1;
+        return upTo & (-1L << lo);
+    }
+
+    private long word(long w) {
+        return (long) WORD.getVolatile(bits, (int) (w << 3));
+    }
+
+    /** Unmaps the bitmap; only after every user of the store has stopped. */
+    @Override
+    public synchronized void close() {
+        if (mapAddress != 0) {
+            Native.jublk_munmap(mapAddress, mapLength);
+            mapAddress = 0;
         }
-        return c;
-    }
-
-    /** True if page {@code page} may hold data. */
-    public boolean isUsed(long page) {
-        AtomicLongArray c = chunks.get((int) (page >>> CHUNK_PAGES_SHIFT));
-        return c != null && (c.get((int) ((page & (CHUNK_PAGES - 1)) >>> 6)) & (1L << (page & 63))) != 0;
-    }
-
-    public long pages() {
-        return pages;
     }
 }

@@ -4,29 +4,29 @@ package io.jublk.target;
  * What a target decided for one request, filled in place (one instance per queue worker,
  * reused for every request: no allocation on the hot path).
  *
- * <p>A target never moves data itself: it names one copy (or zero-fill) that the native
- * batch call performs just before it commits the request, so a whole batch costs one
- * native call.
+ * <p>The target names the memory ({@link #address}); the queue turns that into the copy
+ * the native batch call performs just before it commits the request ({@code copy*}
+ * fields), so a whole batch costs one native call.
  */
 public final class Completion {
     /** Result committed to the kernel: bytes done for READ/WRITE, 0 for others, -errno on error. */
     public int result;
+    /** READ/WRITE: the data's place in memory; for a READ, 0 means "all zeros". */
+    public long address;
+    /** READ: the data was already handed over (through a {@link ReadSink}); nothing to copy. */
+    public boolean delivered;
+    /** The copy the shim performs (set by the queue): see native/jublk.h, struct jublk_io_cmd. */
     public long copyDst;
-    /** 0 means zero-fill {@link #copyDst} instead of copying. */
+    /** 0 means zeros instead of a source. */
     public long copySrc;
     public long copyLen;
-    /**
-     * Address the kernel should copy from/to instead of the tag's buffer (direct copy
-     * mode: READ data straight from the store, WRITE data straight into it); 0 = the buffer.
-     */
-    public long directAddress;
-    /** How the shim performs the copy (0 = memory copy; USER_COPY kinds set by the queue). */
     public short copyKind;
 
     public void reset() {
-        copyKind = 0;
         result = 0;
-        directAddress = 0;
+        address = 0;
+        delivered = false;
+        copyKind = 0;
         copyDst = 0;
         copySrc = 0;
         copyLen = 0;
@@ -37,17 +37,25 @@ public final class Completion {
         result = negativeErrno;
     }
 
-    /** The kernel copies {@code len} bytes straight from/to {@code address}; nothing to copy here. */
-    public void direct(long address, int result) {
+    /** READ/WRITE of {@code length} bytes at {@code address} (0 for a READ of zeros). */
+    public void at(long address, int length) {
         reset();
-        this.directAddress = address;
-        this.result = result;
+        this.address = address;
+        this.result = length;
     }
 
-    public void copy(long dst, long src, long len, int result) {
+    /** READ whose data has been handed over already. */
+    public void delivered(int length) {
+        reset();
+        this.delivered = true;
+        this.result = length;
+    }
+
+    /** Sets the copy the shim is to perform before the commit. */
+    public void copy(short kind, long dst, long src, long len) {
+        this.copyKind = kind;
         this.copyDst = dst;
         this.copySrc = src;
         this.copyLen = len;
-        this.result = result;
     }
 }

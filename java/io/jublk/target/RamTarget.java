@@ -5,11 +5,14 @@ import io.jublk.store.PageStore;
 
 /**
  * The RAM disk: requests served from a {@link PageStore}. Out-of-range requests fail with
- * EIO and never touch memory outside the store.
+ * EIO and never touch memory outside the store. Reads never touch a page that was never
+ * written: such ranges are served as zeros, so reading an empty disk costs no memory, not
+ * even page tables.
  */
 public final class RamTarget implements Target {
     private static final int EIO = Errno.EIO.negative();
     private static final int ENOSPC = Errno.ENOSPC.negative();
+    private static final int PAGE = PageStore.PAGE_SIZE;
 
     private final PageStore store;
 
@@ -22,44 +25,45 @@ public final class RamTarget implements Target {
     }
 
     @Override
-    public void read(long offset, int length, long buffer, Completion c) {
+    public void read(long offset, int length, Completion c, ReadSink sink) {
         if (!store.contains(offset, length)) {
             c.fail(EIO);
             return;
         }
-        c.copy(buffer, store.address(offset), length, length);
-    }
-
-    @Override
-    public void write(long offset, int length, long buffer, Completion c) {
-        int refused = admitWrite(offset, length);
-        if (refused != 0) c.fail(refused);
-        else c.copy(store.address(offset), buffer, length, length);
-    }
-
-    /**
-     * 0 if a write of the range may go ahead, else why not: EIO out of range, ENOSPC over
-     * --max-memory — refused before anything is copied (zram's mem_limit).
-     */
-    private int admitWrite(long offset, int length) {
-        if (!store.contains(offset, length)) return EIO;
-        return store.reserveForWrite(offset, length) ? 0 : ENOSPC;
-    }
-
-    @Override
-    public void readDirect(long offset, int length, Completion c) {
-        if (!store.contains(offset, length)) {
-            c.fail(EIO);
+        if (length == 0) {
+            c.at(0, 0);
             return;
         }
-        c.direct(store.address(offset), length);
+        long first = offset / PAGE;
+        long last = (offset + length - 1) / PAGE;
+        long used = store.usedPagesIn(first, last);
+        if (used == last - first + 1) c.at(store.address(offset), length);
+        else if (used == 0) c.at(0, length);
+        else deliverPiecewise(offset, length, first, last, c, sink);
+    }
+
+    /** Part written, part never written: runs of written pages from the store, the rest as zeros. */
+    private void deliverPiecewise(long offset, int length, long first, long last, Completion c, ReadSink sink) {
+        long end = offset + length;
+        long runStart = offset;
+        boolean runUsed = store.isPageUsed(first);
+        for (long p = first + 1; p <= last + 1; p++) {
+            boolean u = p <= last && store.isPageUsed(p);
+            if (p <= last && u == runUsed) continue;
+            long runEnd = Math.min(end, p * PAGE);
+            sink.deliver((int) (runStart - offset), runUsed ? store.address(runStart) : 0, (int) (runEnd - runStart));
+            runStart = runEnd;
+            runUsed = u;
+        }
+        c.delivered(length);
     }
 
     @Override
-    public void writeDirect(long offset, int length, Completion c) {
-        int refused = admitWrite(offset, length);
-        if (refused != 0) c.fail(refused);
-        else c.direct(store.address(offset), length);
+    public void write(long offset, int length, Completion c) {
+        if (!store.contains(offset, length)) c.fail(EIO);
+        // --max-memory: refused before anything is copied (zram's mem_limit)
+        else if (!store.reserveForWrite(offset, length)) c.fail(ENOSPC);
+        else c.at(store.address(offset), length);
     }
 
     @Override

@@ -5,26 +5,20 @@ package io.jublk.target;
  * descriptor and calls exactly one method; the target fills the {@link Completion}.
  * This seam is what lets the queue loop be tested with a fake target.
  *
- * <p>Offsets and lengths are in bytes. {@code buffer} is the tag's data buffer: WRITE
- * data is already in it, READ data must end up in it.
+ * <p>A target never moves request data itself in the common case: it names the memory
+ * the data comes from or goes to, and the queue (which knows the copy mode) has the shim
+ * move it inside its one native call per batch. Offsets and lengths are in bytes.
  */
 public interface Target {
-    void read(long offset, int length, long buffer, Completion c);
-
-    void write(long offset, int length, long buffer, Completion c);
-
     /**
-     * Direct copy mode: names where the kernel can copy READ data from (no copy here).
-     * Targets without one contiguous backing address fail with EOPNOTSUPP.
+     * READ: names where the data is ({@link Completion#address}), or that it is all zeros
+     * (address 0, nothing in memory to read), or — for data spread over memory and zeros —
+     * hands it over piecewise to {@code sink} and marks the completion delivered.
      */
-    default void readDirect(long offset, int length, Completion c) {
-        c.fail(-95);
-    }
+    void read(long offset, int length, Completion c, ReadSink sink);
 
-    /** Direct copy mode: names where the kernel should put WRITE data (after any limit check). */
-    default void writeDirect(long offset, int length, Completion c) {
-        c.fail(-95);
-    }
+    /** WRITE: names where the data must go (after any admission check such as the memory limit). */
+    void write(long offset, int length, Completion c);
 
     void flush(Completion c);
 

@@ -59,8 +59,10 @@ class CliTest {
         assertUsageError(run("add", "-t", "ram", "--size", "banana"), "invalid size 'banana'");
         assertUsageError(run("add", "-t", "ram", "--size", "0"), "--size must be greater than 0");
         assertUsageError(run("add", "-t", "ram", "--size", "1000"), "not a multiple of the logical block size 512");
-        assertUsageError(run("add", "-t", "ram", "--size", "1M", "--logical-block-size", "4096", "--size", "6144"),
-                "");
+        assertUsageError(run("add", "-t", "ram", "--logical-block-size", "4096", "--size", "6144"),
+                "--size 6144 is not a multiple of the logical block size 4096");
+        assertUsageError(run("add", "-t", "ram", "--size", "33T"), "--size must be at most 32T");
+        assertUsageError(run("add", "-t", "ram", "--size", "1M", "--copy-mode", "direct"), "unknown --copy-mode 'direct'");
         assertUsageError(run("add", "-t", "ram", "--size", "1M", "-d", "0"), "--depth must be between 1 and 4096");
         assertUsageError(run("add", "-t", "ram", "--size", "1M", "-d", "100000"), "--depth must be between 1 and 4096");
         assertUsageError(run("add", "-t", "ram", "--size", "1M", "-q", "0"), "--queues must be between 1 and 4096");
@@ -129,11 +131,22 @@ class CliTest {
     }
 
     @Test
-    void configDefaultsAreDocumented() {
-        DeviceConfig c = new DeviceConfig(-1, 1 << 20, DeviceConfig.DEFAULT_QUEUES, DeviceConfig.DEFAULT_DEPTH, 512,
-                DeviceConfig.DEFAULT_MAX_IO_BYTES);
-        assertEquals(1, c.queues());
-        assertEquals(128, c.depth());
+    void omittedOptionsGetTheDefaultsTheHelpPromises() {
+        DeviceConfig c = addConfig("-t", "ram", "--size", "1M");
+        String help = run("add", "--help").out.replaceAll("\\s+", " ");
+        assertTrue(help.contains("one serving thread each (default: " + c.queues() + ";"), help);
+        assertTrue(help.contains("(default: " + c.depth() + ")"), help);
+        assertTrue(help.contains("512 or 4096 (default: " + c.logicalBlockSize() + ")"), help);
+        assertEquals(0, c.maxMemory(), "no memory limit unless asked");
+        assertFalse(c.pinQueues());
+        assertEquals(1 << 20, c.maxIoBytes());
+    }
+
+    @Test
+    void aServerThatDiedIsDescribedByItsSignal() {
+        assertEquals("was killed by SIGKILL", BackgroundStart.howItEnded(137));
+        assertTrue(BackgroundStart.howItEnded(134).contains("SIGABRT"));
+        assertEquals("exited with code 1", BackgroundStart.howItEnded(1));
     }
 
     @Test

@@ -69,4 +69,88 @@ class ControlServerTest {
             assertTrue((System.nanoTime() - t0) / 1_000_000 < 10_000);
         }
     }
+
+    @Test
+    void callersOtherThanRootOrTheOwnerAreRefused() throws Exception {
+        Path sock = dir.resolve("p.sock");
+        java.util.List<String> asked = new java.util.ArrayList<>();
+        try (ControlServer s = new ControlServer(sock, req -> "ok " + req, who -> {
+            asked.add(who);
+            return false;
+        })) {
+            String reply = ask(sock, "flush\n".getBytes(), false);
+            assertTrue(reply.startsWith("error permission denied"), reply);
+            assertEquals(java.util.List.of(System.getProperty("user.name")), asked, "decided by the caller's real user");
+        }
+        assertTrue(ControlServer.rootOrUid(4242).test("root"));
+        assertTrue(ControlServer.rootOrUid(4242).test("4242"));
+        assertFalse(ControlServer.rootOrUid(4242).test("nobody"));
+    }
+
+    @Test
+    void aFailingAcceptBacksOffInsteadOfSpinning() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger accepts = new java.util.concurrent.atomic.AtomicInteger();
+        java.nio.channels.ServerSocketChannel failing = new FailingServerChannel(accepts);
+        ControlServer s = new ControlServer(dir.resolve("f.sock"), req -> "ok", who -> true, failing);
+        Thread.sleep(1000);
+        s.close();
+        assertTrue(s.ended(), "the control thread ends on close");
+        // doubling from 10 ms: 10+20+40+80+160+320+640 > 1000 ms, so at most ~8 tries in a second
+        assertTrue(accepts.get() >= 2 && accepts.get() <= 12, accepts.get() + " accept calls in 1 s");
+        assertEquals(accepts.get(), s.failedAccepts());
+    }
+
+    /** A server channel whose accept always fails, as with EMFILE. */
+    private static final class FailingServerChannel extends java.nio.channels.ServerSocketChannel {
+        private final java.util.concurrent.atomic.AtomicInteger accepts;
+
+        FailingServerChannel(java.util.concurrent.atomic.AtomicInteger accepts) {
+            super(java.nio.channels.spi.SelectorProvider.provider());
+            this.accepts = accepts;
+        }
+
+        @Override
+        public SocketChannel accept() throws IOException {
+            accepts.incrementAndGet();
+            throw new IOException("Too many open files");
+        }
+
+        @Override
+        public java.nio.channels.ServerSocketChannel bind(java.net.SocketAddress local, int backlog) {
+            return this;
+        }
+
+        @Override
+        public <T> java.nio.channels.ServerSocketChannel setOption(java.net.SocketOption<T> name, T value) {
+            return this;
+        }
+
+        @Override
+        public <T> T getOption(java.net.SocketOption<T> name) {
+            return null;
+        }
+
+        @Override
+        public java.util.Set<java.net.SocketOption<?>> supportedOptions() {
+            return java.util.Set.of();
+        }
+
+        @Override
+        public java.net.ServerSocket socket() {
+            return null;
+        }
+
+        @Override
+        public java.net.SocketAddress getLocalAddress() {
+            return null;
+        }
+
+        @Override
+        protected void implCloseSelectableChannel() {
+        }
+
+        @Override
+        protected void implConfigureBlocking(boolean block) {
+        }
+    }
 }

@@ -3,6 +3,7 @@ package io.jublk.queue;
 import io.jublk.ctrl.Uapi;
 import io.jublk.nat.Errno;
 import io.jublk.target.Completion;
+import io.jublk.target.ReadSink;
 import io.jublk.target.Target;
 import org.junit.jupiter.api.Test;
 
@@ -19,20 +20,21 @@ class DispatcherTest {
     static final int BUF = 1 << 20;
     static final long BUF_BASE = 0x7f0000000000L;
 
-    /** Records calls; answers reads/writes with a copy of the full length. */
+    /** Records calls; its "store" starts at 0x1000; writes at 1 MiB and beyond are refused with ENOSPC. */
     static class FakeTarget implements Target {
         final List<String> calls = new ArrayList<>();
 
         @Override
-        public void read(long offset, int length, long buffer, Completion c) {
-            calls.add("read " + offset + " " + length + " " + Long.toHexString(buffer));
-            c.copy(buffer, 0x1000 + offset, length, length);
+        public void read(long offset, int length, Completion c, ReadSink sink) {
+            calls.add("read " + offset + " " + length);
+            c.at(0x1000 + offset, length);
         }
 
         @Override
-        public void write(long offset, int length, long buffer, Completion c) {
+        public void write(long offset, int length, Completion c) {
             calls.add("write " + offset + " " + length);
-            c.copy(0x1000 + offset, buffer, length, length);
+            if (offset >= 1 << 20) c.fail(Errno.ENOSPC.negative());
+            else c.at(0x1000 + offset, length);
         }
 
         @Override
@@ -96,7 +98,7 @@ class DispatcherTest {
         event(ev, 0, 3, 0, Uapi.OP_READ, 8, 100);
         ByteBuffer c = cmds();
         assertEquals(1, d.dispatch(ev, 1, c));
-        assertEquals(List.of("read 51200 4096 " + Long.toHexString(BUF_BASE + 3L * BUF)), target.calls);
+        assertEquals(List.of("read 51200 4096"), target.calls);
         assertEquals(Uapi.ioOp(Uapi.IO_COMMIT_AND_FETCH_REQ), c.getInt(ShimLayout.CMD_OP));
         assertEquals(3, c.getShort(ShimLayout.CMD_TAG));
         assertEquals(4096, c.getInt(ShimLayout.CMD_RESULT), "READ results are byte counts");
@@ -148,73 +150,86 @@ class DispatcherTest {
         assertEquals(0, c.getLong(ShimLayout.CMD_COPY_LEN), "a failed request copies nothing");
     }
 
-    /** A target with one contiguous backing address, as RamTarget has. */
-    static final class DirectFake extends FakeTarget {
-        @Override
-        public void readDirect(long offset, int length, Completion c) {
-            calls.add("readDirect " + offset + " " + length);
-            c.direct(0x1000 + offset, length);
-        }
-
-        @Override
-        public void writeDirect(long offset, int length, Completion c) {
-            calls.add("writeDirect " + offset + " " + length);
-            if (offset >= 1 << 20) c.fail(Errno.ENOSPC.negative());
-            else c.direct(0x1000 + offset, length);
-        }
-    }
-
     @Test
-    void directModeCommitsReadsWithTheStoreAddressAndCopiesNothing() {
-        DirectFake t = new DirectFake();
-        Dispatcher dd = new Dispatcher(t, DEPTH, BUF_BASE, BUF, stats, CopyMode.DIRECT, 0);
-        ByteBuffer ev = events(1);
-        event(ev, 0, 2, 0, Uapi.OP_READ, 8, 16);
+    void aRequestThatThrowsFailsAloneWithEioAndIsLogged() {
+        List<String> logged = new ArrayList<>();
+        FakeTarget flaky = new FakeTarget() {
+            @Override
+            public void write(long offset, int length, Completion c) {
+                if (offset == 4096) throw new IllegalStateException("madvise failed");
+                super.write(offset, length, c);
+            }
+        };
+        Dispatcher df = new Dispatcher(flaky, DEPTH, BUF_BASE, BUF, stats, CopyMode.BUFFER, 0, -1, logged::add);
+        ByteBuffer ev = events(3);
+        event(ev, 0, 0, 0, Uapi.OP_WRITE, 8, 0);
+        event(ev, 1, 1, 0, Uapi.OP_WRITE, 8, 8);
+        event(ev, 2, 2, 0, Uapi.OP_READ, 8, 8);
         ByteBuffer c = cmds();
-        assertEquals(1, dd.dispatch(ev, 1, c));
-        assertEquals(List.of("readDirect 8192 4096"), t.calls);
+        assertEquals(3, df.dispatch(ev, 3, c), "every request is committed, the failed one too");
         assertEquals(4096, c.getInt(ShimLayout.CMD_RESULT));
-        assertEquals(0x1000 + 8192, c.getLong(ShimLayout.CMD_ADDR));
-        assertEquals(0, c.getLong(ShimLayout.CMD_COPY_LEN));
+        assertEquals(Errno.EIO.negative(), c.getInt(ShimLayout.CMD_SIZE + ShimLayout.CMD_RESULT));
+        assertEquals(0, c.getLong(ShimLayout.CMD_SIZE + ShimLayout.CMD_COPY_LEN), "the failed request copies nothing");
+        assertEquals(4096, c.getInt(2 * ShimLayout.CMD_SIZE + ShimLayout.CMD_RESULT), "the queue goes on serving");
+        assertEquals(1, df.failures());
+        assertEquals(1, logged.size(), logged.toString());
+        assertTrue(logged.get(0).contains("sector 8") && logged.get(0).contains("madvise failed"), logged.get(0));
+        assertEquals(0, df.deadTags());
     }
 
     @Test
-    void directModeWritesGoThroughNeedGetDataThenCommit() {
-        DirectFake t = new DirectFake();
-        Dispatcher dd = new Dispatcher(t, DEPTH, BUF_BASE, BUF, stats, CopyMode.DIRECT, 0);
-        ByteBuffer ev = events(2);
-        event(ev, 0, 1, Uapi.IO_RES_NEED_GET_DATA, Uapi.OP_WRITE, 8, 0);
-        event(ev, 1, 3, Uapi.IO_RES_NEED_GET_DATA, Uapi.OP_WRITE, 8, 4096); // beyond the fake's limit
-        ByteBuffer c = cmds();
-        assertEquals(2, dd.dispatch(ev, 2, c));
-        assertEquals(Uapi.ioOp(Uapi.IO_NEED_GET_DATA), c.getInt(ShimLayout.CMD_OP));
-        assertEquals(0x1000, c.getLong(ShimLayout.CMD_ADDR), "the kernel copies the data straight into the store");
-        int second = ShimLayout.CMD_SIZE;
-        assertEquals(Uapi.ioOp(Uapi.IO_NEED_GET_DATA), c.getInt(second + ShimLayout.CMD_OP),
-                "the kernel accepts only NEED_GET_DATA for a tag announced with res 1");
-        assertEquals(BUF_BASE, c.getLong(second + ShimLayout.CMD_ADDR), "a refused WRITE's data goes to scratch");
+    void anErrorIsNotSwallowed() {
+        FakeTarget broken = new FakeTarget() {
+            @Override
+            public void flush(Completion c) {
+                throw new InternalError("the JVM is in trouble");
+            }
+        };
+        Dispatcher db = new Dispatcher(broken, DEPTH, BUF_BASE, BUF, stats);
+        ByteBuffer ev = events(1);
+        event(ev, 0, 0, 0, Uapi.OP_FLUSH, 0, 0);
+        assertThrows(InternalError.class, () -> db.dispatch(ev, 1, cmds()), "an Error ends the queue");
+    }
 
-        ByteBuffer refused = events(1);
-        event(refused, 0, 3, 0, Uapi.OP_WRITE, 8, 4096);
-        refused.putLong(ShimLayout.EV_USER_DATA, 3 | ((long) Uapi.IO_NEED_GET_DATA << 16));
-        ByteBuffer c3 = cmds();
-        assertEquals(1, dd.dispatch(refused, 1, c3));
-        assertEquals(Errno.ENOSPC.negative(), c3.getInt(ShimLayout.CMD_RESULT), "then committed with ENOSPC");
-
-        ByteBuffer done = events(1);
-        event(done, 0, 1, 0, Uapi.OP_WRITE, 8, 0);
-        done.putLong(ShimLayout.EV_USER_DATA, 1 | ((long) Uapi.IO_NEED_GET_DATA << 16));
-        ByteBuffer c2 = cmds();
-        assertEquals(1, dd.dispatch(done, 1, c2));
-        assertEquals(Uapi.ioOp(Uapi.IO_COMMIT_AND_FETCH_REQ), c2.getInt(ShimLayout.CMD_OP));
-        assertEquals(4096, c2.getInt(ShimLayout.CMD_RESULT), "WRITE committed with its byte count once the data is in");
-        assertEquals(2, stats.writes());
+    @Test
+    void readsOfZerosAndPiecewiseReadsInBufferMode() throws Exception {
+        try (io.jublk.nat.OffHeap buffers = new io.jublk.nat.OffHeap(2L * 8192);
+             io.jublk.nat.OffHeap store = new io.jublk.nat.OffHeap(8192)) {
+            for (int i = 0; i < 8192; i++) store.buffer().put(i, (byte) 9);
+            for (int i = 0; i < 2 * 8192; i++) buffers.buffer().put(i, (byte) 0x5a);
+            FakeTarget mixed = new FakeTarget() {
+                @Override
+                public void read(long offset, int length, Completion c, ReadSink sink) {
+                    if (offset == 0) {
+                        c.at(0, length); // never written: zeros
+                        return;
+                    }
+                    sink.deliver(0, store.address(), 4096);
+                    sink.deliver(4096, 0, length - 4096);
+                    c.delivered(length);
+                }
+            };
+            Dispatcher dm = new Dispatcher(mixed, 2, buffers.address(), 8192, stats);
+            ByteBuffer ev = events(2);
+            event(ev, 0, 0, 0, Uapi.OP_READ, 16, 0);
+            event(ev, 1, 1, 0, Uapi.OP_READ, 16, 64);
+            ByteBuffer c = cmds();
+            assertEquals(2, dm.dispatch(ev, 2, c));
+            assertEquals(0, c.getLong(ShimLayout.CMD_COPY_SRC), "zeros: a zero-fill, no source");
+            assertEquals(8192, c.getLong(ShimLayout.CMD_COPY_LEN));
+            assertEquals(buffers.address(), c.getLong(ShimLayout.CMD_COPY_DST));
+            int b = ShimLayout.CMD_SIZE;
+            assertEquals(8192, c.getInt(b + ShimLayout.CMD_RESULT));
+            assertEquals(0, c.getLong(b + ShimLayout.CMD_COPY_LEN), "delivered already: nothing left to copy");
+            for (int i = 0; i < 4096; i++) assertEquals(9, buffers.buffer().get(8192 + i), "data byte " + i);
+            for (int i = 4096; i < 8192; i++) assertEquals(0, buffers.buffer().get(8192 + i), "zero byte " + i);
+        }
     }
 
     @Test
     void userCopyModeMovesDataWithPreadPwriteOnTheRequestAndCommitsWithNoBuffer() {
-        DirectFake t = new DirectFake();
-        Dispatcher du = new Dispatcher(t, DEPTH, BUF_BASE, BUF, stats, CopyMode.USER_COPY, 1);
+        FakeTarget t = new FakeTarget();
+        Dispatcher du = new Dispatcher(t, DEPTH, BUF_BASE, BUF, stats, CopyMode.USER_COPY, 1, -1, m -> { });
         ByteBuffer f = cmds();
         du.fetchAll(f);
         assertEquals(0, f.getLong(ShimLayout.CMD_ADDR), "USER_COPY commands carry no buffer");
@@ -233,6 +248,13 @@ class DispatcherTest {
         assertEquals(0x1000, c.getLong(w + ShimLayout.CMD_COPY_DST));
         assertEquals(Uapi.userCopyPos(1, 5, 0), c.getLong(w + ShimLayout.CMD_COPY_SRC));
         assertEquals(4096, c.getInt(w + ShimLayout.CMD_RESULT));
+
+        ByteBuffer refused = events(1);
+        event(refused, 0, 3, 0, Uapi.OP_WRITE, 8, 4096); // beyond the fake's limit
+        ByteBuffer c3 = cmds();
+        assertEquals(1, du.dispatch(refused, 1, c3));
+        assertEquals(Errno.ENOSPC.negative(), c3.getInt(ShimLayout.CMD_RESULT));
+        assertEquals(0, c3.getLong(ShimLayout.CMD_COPY_LEN), "a refused WRITE's data is not taken");
     }
 
     @Test

@@ -1,0 +1,66 @@
+package io.jublk.daemon;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The cgroup v2 memory limit the server runs under. A RAM disk's data is the server's own
+ * memory, so without care a disk written past the cgroup's memory.max gets its server
+ * OOM-killed and every byte lost. jublk turns the limit into an implicit --max-memory:
+ * the smallest memory.max on the way from the server's cgroup to the root, minus
+ * {@link #HEADROOM} for the JVM itself — writes beyond it fail with ENOSPC instead.
+ */
+public final class MemoryCgroup {
+    /** Room left for the JVM (heap, code, metaspace: ~60 MiB measured) and page tables. */
+    public static final long HEADROOM = 128L << 20;
+
+    private MemoryCgroup() {}
+
+    /** The tightest memory.max over this process's cgroup and its ancestors, or 0 if none. */
+    public static long limitBytes() {
+        return limitBytes(Path.of("/proc/self/cgroup"), Path.of("/sys/fs/cgroup"));
+    }
+
+    static long limitBytes(Path procCgroup, Path mount) {
+        String rel;
+        try {
+            rel = Files.readAllLines(procCgroup).stream().filter(l -> l.startsWith("0::")).findFirst()
+                    .map(l -> l.substring(3)).orElse(null);
+        } catch (IOException e) {
+            return 0;
+        }
+        if (rel == null) return 0;
+        long limit = 0;
+        for (Path p = mount.resolve(rel.startsWith("/") ? rel.substring(1) : rel); p != null && p.startsWith(mount);
+             p = p.getParent()) {
+            long max = readMax(p.resolve("memory.max"));
+            if (max > 0 && (limit == 0 || max < limit)) limit = max;
+        }
+        return limit;
+    }
+
+    private static long readMax(Path file) {
+        try {
+            String v = Files.readString(file).trim();
+            return v.equals("max") ? 0 : Long.parseLong(v);
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * The memory limit to serve with: the explicit one, tightened by the cgroup's. Throws if
+     * the cgroup leaves no room for data at all.
+     */
+    public static long effectiveLimit(long explicit, long cgroupLimit) {
+        if (cgroupLimit <= 0) return explicit;
+        long room = cgroupLimit - HEADROOM;
+        if (room < (16L << 20)) {
+            throw new io.jublk.JublkException(io.jublk.JublkException.Reason.USAGE, "the memory cgroup limit ("
+                    + cgroupLimit + " bytes) leaves no room for data: the server needs " + (HEADROOM >> 20)
+                    + " MiB for itself plus at least 16 MiB for the disk");
+        }
+        return explicit > 0 ? Math.min(explicit, room) : room;
+    }
+}

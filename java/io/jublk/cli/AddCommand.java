@@ -128,7 +128,7 @@ final class AddCommand implements Callable<Integer> {
             }
             // A signal-initiated stop is a clean exit only if the teardown ran to its end.
             if (!clean) Log.info("teardown did not finish within 15 s: exiting with status 1");
-            Runtime.getRuntime().halt(clean && server.failure() == null ? 0 : 1);
+            Runtime.getRuntime().halt(clean ? 0 : 1);
         }, "ublk-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         server.start(devId -> {
@@ -144,10 +144,7 @@ final class AddCommand implements Callable<Integer> {
             // The parent stops reading after READY: nothing may be written to that pipe again.
             System.setOut(System.err);
         }
-        if (!server.awaitTermination()) {
-            throw new JublkException(Reason.FAILED, "device " + server.info().devId() + " stopped: " + server.failure()
-                    + "; its I/O fails; remove it with 'ublk del -n " + server.info().devId() + "'");
-        }
+        server.awaitTermination();
         return 0;
     }
 }

@@ -30,9 +30,9 @@ import java.util.function.IntConsumer;
  * <p>Any failure on the way up undoes what was done, so a failed {@code add} leaves no
  * device behind; a stop asked for while starting (SIGTERM) undoes the start too. Serving
  * ends when every queue has been aborted by STOP_DEV, whoever sent it ({@link #stop} on
- * SIGTERM, or {@code ublk del} from another process). If a queue thread dies, the whole
- * device is stopped (its I/O fails at once) and left for {@code ublk del}, with the
- * reason in its state file for {@code ublk list}.
+ * SIGTERM, or {@code ublk del} from another process). If a queue thread dies, the server
+ * exits so that the kernel fails the device's I/O at once, leaving the dead device for
+ * {@code ublk del} and the reason in its state file for {@code ublk list}.
  *
  * <p>Memory is freed only once nothing can touch it: every queue thread and the control
  * thread are joined before the store is unmapped; a thread that does not end in time
@@ -45,6 +45,8 @@ public final class DeviceServer {
     private static final long DRAIN_TIMEOUT_MS = 10_000;
     /** How long a flush waits for every queue to reach its pause point (an idle queue wakes every 0.5 s). */
     private static final long PAUSE_TIMEOUT_MS = 5_000;
+    /** Exit status of a server whose device failed while serving (a queue died). */
+    private static final int FAILED_EXIT = 1;
 
     private final DeviceConfig config;
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -71,10 +73,7 @@ public final class DeviceServer {
         this.faults = TestFaults.fromEnvironment();
     }
 
-    /** Why the device stopped serving without being asked to, or null. */
-    public String failure() {
-        return failure;
-    }
+
 
     /** The device as the kernel accepted it (after {@link #start}). */
     public DevInfo info() {
@@ -225,16 +224,23 @@ public final class DeviceServer {
     }
 
     /**
-     * A queue thread ended on its own (runs on that thread). Its ring is gone, so the kernel
-     * fails that queue's I/O; stopping the device makes every queue fail fast and lets
-     * {@link #awaitTermination} finish, leaving the device for 'ublk del' with the reason.
+     * A queue thread ended on its own (runs on that thread). Nobody serves that queue any
+     * more, and a request it had taken may never complete. The server records why (for
+     * 'ublk list'), removes its socket, and exits at once: closing /dev/ublkcN makes the
+     * kernel fail every outstanding and future I/O of the device with EIO — the path a
+     * kill -9 takes, which never wedges — and 'ublk del' removes the dead device.
+     * (Stopping in-process instead can hang: STOP_DEV waits for the request the dead
+     * queue holds.)
      */
     private void queueFailed(QueueWorker w) {
-        if (stopping || info == null) return;
+        if (stopping || info == null || startedMillis == 0) return;
         failure = "queue " + w.qid() + " stopped serving: " + w.failure();
-        Log.info("device " + info.devId() + " failed: " + failure + "; stopping the device");
-        if (startedMillis != 0) writeState();
-        stop();
+        Log.info("device " + info.devId() + " failed: " + failure);
+        writeState();
+        if (controlServer != null) controlServer.close();
+        Log.info("exiting with status " + FAILED_EXIT + " so that the kernel fails the device's I/O; "
+                + "remove it with 'ublk del -n " + info.devId() + "'");
+        Runtime.getRuntime().halt(FAILED_EXIT);
     }
 
     private void openControlSocket() {
@@ -292,14 +298,10 @@ public final class DeviceServer {
         }
     }
 
-    /**
-     * Blocks until serving ended (every queue aborted) and everything is released; returns
-     * true if the device was deleted, false if a failure left it for 'ublk del'.
-     */
-    public boolean awaitTermination() throws InterruptedException {
+    /** Blocks until serving ended (every queue aborted), the device is deleted and everything released. */
+    public void awaitTermination() throws InterruptedException {
         for (Thread t : threads) t.join();
         teardown();
-        return failure == null;
     }
 
     /** Stops serving: STOP_DEV; the queues drain and {@link #awaitTermination} cleans up. */
@@ -355,13 +357,7 @@ public final class DeviceServer {
                             + "until the process exits, rather than be unmapped under it");
                 }
             }
-            if (info != null) {
-                if (failure == null) {
-                    deleteDevice();
-                } else {
-                    Log.info("device " + info.devId() + " left stopped for 'ublk del' (" + failure + ")");
-                }
-            }
+            if (info != null) deleteDevice();
             if (control != null && threadsDone) control.close();
         } finally {
             finished.countDown();
@@ -381,6 +377,10 @@ public final class DeviceServer {
     /** Joins every queue thread (bounded); true if all have ended. */
     private boolean drainQueues() {
         long deadline = System.currentTimeMillis() + DRAIN_TIMEOUT_MS;
+        if (startedMillis == 0) {
+            // Never started: STOP_DEV aborts nothing, so the queues leave at their next idle wake-up.
+            for (QueueWorker w : workers) w.requestStop();
+        }
         boolean allEnded = true;
         for (int i = 0; i < threads.size(); i++) {
             Thread t = threads.get(i);

@@ -11,6 +11,7 @@ import io.jublk.target.Target;
  * <ul>
  *   <li>{@code kill-at:STEP} — the server SIGKILLs itself when its start reaches STEP
  *       (after-add-dev, after-set-params, after-queues-armed, after-start-dev, after-state);</li>
+ *   <li>{@code pause-at:STEP:MS} — the start sleeps MS milliseconds at STEP (to signal it there);</li>
  *   <li>{@code throw:SECTOR+COUNT} — any request touching those 512-byte sectors throws
  *       inside the target (as a bug or a failing madvise would);</li>
  *   <li>{@code exit-queue:SECTOR} — a request touching that sector ends its queue thread
@@ -22,12 +23,17 @@ final class TestFaults {
     static final String ENV = "JUBLK_TEST_FAULT";
 
     private final String killAt;
+    private final String pauseAt;
+    private final long pauseMillis;
     private final long throwFirst;
     private final long throwCount;
     private final long exitSector;
 
-    private TestFaults(String killAt, long throwFirst, long throwCount, long exitSector) {
+    private TestFaults(String killAt, String pauseAt, long pauseMillis, long throwFirst, long throwCount,
+                       long exitSector) {
         this.killAt = killAt;
+        this.pauseAt = pauseAt;
+        this.pauseMillis = pauseMillis;
         this.throwFirst = throwFirst;
         this.throwCount = throwCount;
         this.exitSector = exitSector;
@@ -39,6 +45,8 @@ final class TestFaults {
 
     static TestFaults parse(String spec) {
         String killAt = null;
+        String pauseAt = null;
+        long pauseMillis = 0;
         long first = -1;
         long count = 0;
         long exit = -1;
@@ -48,6 +56,11 @@ final class TestFaults {
                 if (kv.length != 2) throw new IllegalArgumentException(ENV + ": bad entry '" + part + "'");
                 switch (kv[0]) {
                     case "kill-at" -> killAt = kv[1];
+                    case "pause-at" -> {
+                        String[] r = kv[1].split(":", 2);
+                        pauseAt = r[0];
+                        pauseMillis = r.length > 1 ? Long.parseLong(r[1]) : 5000;
+                    }
                     case "throw" -> {
                         String[] r = kv[1].split("\\+", 2);
                         first = Long.parseLong(r[0]);
@@ -59,11 +72,19 @@ final class TestFaults {
             }
             Log.info("TEST FAULTS ACTIVE (" + ENV + "=" + spec + ")");
         }
-        return new TestFaults(killAt, first, count, exit);
+        return new TestFaults(killAt, pauseAt, pauseMillis, first, count, exit);
     }
 
     /** Called at each named step of the start; dies there if asked to. */
     void reached(String step) {
+        if (step.equals(pauseAt)) {
+            Log.info("test fault: pausing " + pauseMillis + " ms at " + step);
+            try {
+                Thread.sleep(pauseMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (step.equals(killAt)) {
             Log.info("test fault: SIGKILL at " + step);
             Native.jublk_kill((int) ProcessHandle.current().pid(), Native.SIGKILL);

@@ -52,6 +52,7 @@ hostname jublk-vm
 
 chroot /newroot /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/root TERM=dumb LANG=C.UTF-8 JUBLK_IN_VM=1 JUBLK_VM_MODULES=/run/vm-modules JUBLK_VM_OUT="$OUT" \
+    ${GUEST_ENV:+"$GUEST_ENV"} \
     /bin/bash -c 'cd "$1" && mapfile -t a < "$3" && exec /bin/bash "$2" "${a[@]}"' guest "$CWD" "$SCRIPT" "$OUT/args" \
     > /out/guest.log 2>&1
 echo $? > /out/rc

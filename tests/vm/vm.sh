@@ -3,8 +3,11 @@
 # kernel may have none). The host's / is the guest's root (read-only, under a tmpfs
 # overlay), so the guest runs the freshly built project and the host's tools unchanged.
 #
-#   tests/vm/vm.sh [--timeout SECONDS] [--mem MiB] [--cpus N] SCRIPT [ARGS...]
+#   tests/vm/vm.sh [--timeout SECONDS] [--mem MiB] [--cpus N] [--tcg multi|single] SCRIPT [ARGS...]
 #
+# --tcg: QEMU's TCG threading, one host thread per vCPU (multi, the default) or all vCPUs
+# on one host thread (single: slower, but no two vCPUs ever run at the same instant).
+# JUBLK_VM_GUEST_ENV="NAME=VALUE" passes one more variable into the guest script.
 # SCRIPT runs as root in the guest, in the current directory. Its output is shown live;
 # results written to $JUBLK_VM_OUT (exported to the guest) come back to the host.
 # Exit status: the script's, or 124 if the VM timed out, or 125 if it could not run.
@@ -14,11 +17,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 timeout_s=1800
 mem=4096
 cpus=2
+tcg=multi
 while [ $# -gt 0 ]; do
     case "$1" in
         --timeout) timeout_s=$2; shift 2 ;;
         --mem) mem=$2; shift 2 ;;
         --cpus) cpus=$2; shift 2 ;;
+        --tcg) tcg=$2; shift 2
+               case "$tcg" in multi|single) ;; *) echo "vm.sh: --tcg takes multi or single" >&2; exit 125 ;; esac ;;
         -*) echo "vm.sh: unknown option $1" >&2; exit 125 ;;
         *) break ;;
     esac
@@ -40,6 +46,7 @@ cat > "$out/vm.conf" <<CONF
 OUT='$out'
 CWD='$(pwd)'
 SCRIPT='$script'
+GUEST_ENV='${JUBLK_VM_GUEST_ENV:-}'
 CONF
 : > "$out/guest.log"
 : > "$out/args"
@@ -56,7 +63,7 @@ attempt=1
 while true; do
     set +e
     timeout --kill-after=15 "$timeout_s" qemu-system-x86_64 \
-        -machine q35 -accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem" \
+        -machine q35 -accel "tcg,thread=$tcg" -cpu max -smp "$cpus" -m "$mem" \
         -kernel "$kdir/vmlinuz" -initrd "$initrd" \
         -append "console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init" \
         -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \

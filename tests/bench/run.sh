@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runtime=8; size=256
-configs="user_copy=--copy-mode user_copy;poll=--copy-mode user_copy --poll;q2=--copy-mode user_copy -q 2;buffer=--copy-mode buffer;direct=--copy-mode direct"
+configs="user_copy=--copy-mode user_copy;poll=--copy-mode user_copy --poll;q2=--copy-mode user_copy -q 2;buffer=--copy-mode buffer"
 while [ $# -gt 0 ]; do
     case "$1" in
         --runtime) runtime=$2; shift 2 ;;

@@ -7,7 +7,7 @@ import java.util.List;
 public enum Feature {
     SUPPORT_ZERO_COPY(0x1, false),
     URING_CMD_COMP_IN_TASK(0x2, false),
-    NEED_GET_DATA(0x4, true),
+    NEED_GET_DATA(0x4, false),
     USER_RECOVERY(0x8, false),
     USER_RECOVERY_REISSUE(0x10, false),
     UNPRIVILEGED_DEV(0x20, false),
@@ -24,7 +24,8 @@ public enum Feature {
     INTEGRITY(0x10000, false),
     SAFE_STOP_DEV(0x20000, false),
     NO_AUTO_PART_SCAN(0x40000, false),
-    SHMEM_ZC(0x80000, false);
+    SHMEM_ZC(0x80000, false),
+    IO_DESC_SIZE(0x100000, false);
 
     public final long bit;
     /** True where jublk uses the feature when the kernel offers it. */

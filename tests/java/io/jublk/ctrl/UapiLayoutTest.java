@@ -143,4 +143,14 @@ class UapiLayoutTest {
         assertEquals(0L, Feature.unknownBits(0x1fe));
         assertEquals(1L << 40, Feature.unknownBits((1L << 40) | 0x2));
     }
+
+    @Test
+    void everyBitOf73IsNamed() {
+        // 7.3's GET_FEATURES: 0x1fffff, bits 0-20 (shared/docs/vm-testing.md)
+        assertEquals(0L, Feature.unknownBits(0x1fffff));
+        assertEquals(21, Feature.decode(0x1fffff).size());
+        assertEquals(Feature.IO_DESC_SIZE, Feature.decode(0x100000).get(0));
+        assertEquals(Feature.SAFE_STOP_DEV, Feature.decode(0x20000).get(0));
+        assertEquals(Feature.BATCH_IO, Feature.decode(0x8000).get(0));
+    }
 }

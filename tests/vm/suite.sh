@@ -11,7 +11,7 @@ ROOT=$(pwd)
 U="$ROOT/packaging/ublk"
 OUT=${JUBLK_VM_OUT:-/tmp/jublk-vm-results}
 LOGS="$OUT/tests"
-TEST_TIMEOUT=${TEST_TIMEOUT:-300}
+TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 export U ROOT
 . "$ROOT/tests/vm/evidence.sh"
 CP="$ROOT/target/classes:$ROOT/target/test-classes:$ROOT/target/lib/*"

@@ -13,11 +13,12 @@ for c in "${config_list[@]}"; do
     label=${c%%=*}; args=${c#*=}
     # shellcheck disable=SC2086  # ADD-ARGS are words on purpose
     if ! dev=$($U add -t ram --size "${size}M" -d 128 $args); then
-        # A server that failed to start (seen rarely: a JVM abort, exit 134, under
-        # emulation) must not cost the whole run: keep its evidence, say so, retry once.
-        echo "$label: add failed once; retrying (evidence in $OUT/run-jublk-$label)"
+        # A failed start is reported, with its evidence, and its column is left out; it is
+        # not retried (a failure once is a failure).
+        echo "$label: FAILED: ublk add did not start (evidence in $OUT/run-jublk-$label); left out of the table"
         save_server_evidence "$OUT/run-jublk-$label"
-        dev=$($U add -t ram --size "${size}M" -d 128 $args)
+        echo "$label" >> "$OUT/failed-configs"
+        continue
     fi
     devices="$devices $label=$dev"
     echo "$label: ublk add -t ram --size ${size}M -d 128 $args -> $dev"

@@ -153,12 +153,7 @@ final class BackgroundStart {
         } catch (JublkException ignored) {
             // best effort: 'ublk list' shows anything left
         }
-        RunDir.removeState(devId);
-        try {
-            Files.deleteIfExists(RunDir.socketFile(devId));
-        } catch (IOException ignored) {
-            // a stale socket is replaced at the next start
-        }
+        RunDir.removeDeviceFiles(devId); // also when the device was already gone
     }
 
     private static Reason exitReason(int code) {

@@ -59,12 +59,7 @@ final class DeviceRemover {
             }
             sleep(50);
         }
-        RunDir.removeState(id);
-        try {
-            java.nio.file.Files.deleteIfExists(RunDir.socketFile(id));
-        } catch (java.io.IOException ignored) {
-            // a stale socket is replaced at the next start
-        }
+        RunDir.removeDeviceFiles(id);
     }
 
     private static void waitForExit(ProcessHandle p, long deadline) {

@@ -60,20 +60,19 @@ public final class ControlServer implements AutoCloseable {
         this.path = path;
         this.handler = handler;
         this.callerAllowed = callerAllowed;
-        if (channel != null) {
-            server = channel;
-            thread = new Thread(this::acceptLoop, "ublk-control");
-            thread.setDaemon(true);
-            thread.start();
-            return;
-        }
-        Files.deleteIfExists(path);
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(path));
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        this.server = channel != null ? channel : bindRootOnly(path);
         thread = new Thread(this::acceptLoop, "ublk-control");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** A new socket at {@code path}, mode 0600. */
+    private static ServerSocketChannel bindRootOnly(Path path) throws IOException {
+        Files.deleteIfExists(path);
+        ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        channel.bind(UnixDomainSocketAddress.of(path));
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        return channel;
     }
 
     public Path path() {
@@ -117,7 +116,6 @@ public final class ControlServer implements AutoCloseable {
                 backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
                 continue;
             }
-            if (client == null) continue;
             try (client) {
                 String who = callerName(client);
                 if (who == null || !callerAllowed.test(who)) {

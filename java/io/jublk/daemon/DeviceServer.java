@@ -13,6 +13,7 @@ import io.jublk.queue.QueueWorker;
 import io.jublk.store.PageStore;
 import io.jublk.store.StoreGate;
 import io.jublk.target.RamTarget;
+import io.jublk.target.Target;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -63,8 +64,6 @@ public final class DeviceServer {
     private ControlServer controlServer;
     private long startedMillis;
     private volatile boolean stopping;
-    /** Why the device stopped serving on its own (a queue died), or null. */
-    private volatile String failure;
     /** The memory limit in force: --max-memory, tightened by the memory cgroup's. */
     private long maxMemory;
 
@@ -72,8 +71,6 @@ public final class DeviceServer {
         this.config = config;
         this.faults = TestFaults.fromEnvironment();
     }
-
-
 
     /** The device as the kernel accepted it (after {@link #start}). */
     public DevInfo info() {
@@ -124,7 +121,7 @@ public final class DeviceServer {
             startedMillis = System.currentTimeMillis();
             step("after-start-dev");
             openControlSocket();
-            writeState();
+            writeState(null);
             step("after-state");
             Log.info("serving " + info.blockDevice() + " (" + config.sizeBytes() + " bytes)");
         } catch (RuntimeException | Error e) {
@@ -194,8 +191,7 @@ public final class DeviceServer {
     }
 
     private void startQueues() {
-        RamTarget ram = new RamTarget(store);
-        io.jublk.target.Target target = faults.wrap(ram);
+        Target target = faults.wrap(new RamTarget(store));
         for (int q = 0; q < info.nrHwQueues(); q++) {
             QueueWorker.Setup setup = new QueueWorker.Setup(q, info.queueDepth(), cdevFd, info.maxIoBufBytes(), target,
                     copyMode, store.baseAddress(), store.size(), gate);
@@ -234,9 +230,9 @@ public final class DeviceServer {
      */
     private void queueFailed(QueueWorker w) {
         if (stopping || info == null || startedMillis == 0) return;
-        failure = "queue " + w.qid() + " stopped serving: " + w.failure();
+        String failure = "queue " + w.qid() + " stopped serving: " + w.failure();
         Log.info("device " + info.devId() + " failed: " + failure);
-        writeState();
+        writeState(failure);
         if (controlServer != null) controlServer.close();
         Log.info("exiting with status " + FAILED_EXIT + " so that the kernel fails the device's I/O; "
                 + "remove it with 'ublk del -n " + info.devId() + "'");
@@ -246,8 +242,7 @@ public final class DeviceServer {
     private void openControlSocket() {
         try {
             RunDir.ensure();
-            controlServer = new ControlServer(RunDir.socketFile(info.devId()), this::handleRequest,
-                    ControlServer.rootOrUid(ControlServer.ownUid()));
+            controlServer = new ControlServer(RunDir.socketFile(info.devId()), this::handleRequest);
         } catch (IOException e) {
             Log.info("cannot open the control socket: " + e.getMessage() + " (flush and stats unavailable)");
         }
@@ -281,7 +276,8 @@ public final class DeviceServer {
         }
     }
 
-    private void writeState() {
+    /** @param failure why the device stopped serving on its own, or null */
+    private void writeState(String failure) {
         Map<String, String> state = new LinkedHashMap<>();
         state.put("pid", Long.toString(ProcessHandle.current().pid()));
         state.put("size", Long.toString(config.sizeBytes()));
@@ -371,7 +367,7 @@ public final class DeviceServer {
         } catch (JublkException e) {
             if (e.reason() != Reason.NO_DEVICE) Log.info("DEL_DEV: " + e.getMessage());
         }
-        RunDir.removeState(info.devId());
+        RunDir.removeState(info.devId()); // the socket went with the control server
     }
 
     /** Joins every queue thread (bounded); true if all have ended. */

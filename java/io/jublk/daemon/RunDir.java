@@ -69,6 +69,16 @@ public final class RunDir {
         return out;
     }
 
+    /** Removes what a device's server leaves here: its state file and its control socket. */
+    public static void removeDeviceFiles(int devId) {
+        removeState(devId);
+        try {
+            Files.deleteIfExists(socketFile(devId));
+        } catch (IOException ignored) {
+            // a stale socket is replaced at the next start
+        }
+    }
+
     public static void removeState(int devId) {
         try {
             Files.deleteIfExists(stateFile(devId));

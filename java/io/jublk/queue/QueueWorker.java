@@ -56,25 +56,18 @@ public final class QueueWorker implements Runnable {
     }
 
     public QueueWorker(Setup s, int pollMicros, long[] cpuMask, Consumer<String> log, Consumer<QueueWorker> onFailure) {
-        this(s.qid, s.depth, s.cdevFd, s.bufferSize, s.target, s.mode, pollMicros, cpuMask, log, s.storeBase,
-                s.storeLength, s.gate, onFailure);
-    }
-
-    private QueueWorker(int qid, int depth, int cdevFd, int bufferSize, Target target, CopyMode mode,
-                        int pollMicros, long[] cpuMask, Consumer<String> log, long storeBase, long storeLength,
-                        StoreGate gate, Consumer<QueueWorker> onFailure) {
-        this.storeBase = storeBase;
-        this.storeLength = storeLength;
-        this.gate = gate;
+        this.storeBase = s.storeBase;
+        this.storeLength = s.storeLength;
+        this.gate = s.gate;
         this.onFailure = onFailure;
-        this.mode = mode;
+        this.mode = s.mode;
         this.pollMicros = pollMicros;
         this.cpuMask = cpuMask == null ? null : cpuMask.clone();
-        this.qid = qid;
-        this.depth = depth;
-        this.cdevFd = cdevFd;
-        this.bufferSize = bufferSize;
-        this.target = target;
+        this.qid = s.qid;
+        this.depth = s.depth;
+        this.cdevFd = s.cdevFd;
+        this.bufferSize = s.bufferSize;
+        this.target = s.target;
         this.log = log;
     }
 

@@ -10,15 +10,15 @@ missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-need_backports=0
-grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ || need_backports=1
-if [ $need_backports -eq 1 ]; then
-    # The VM kernel (Debian's 6.12 with ublk) comes from bookworm-backports.
-    echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/jublk-backports.list
-fi
-if [ ${#missing[@]} -gt 0 ] || [ $need_backports -eq 1 ]; then
+if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]:-nothing new} (apt)" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q >/dev/null
     [ ${#missing[@]} -eq 0 ] || apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The VM kernels (6.12 and 7.3), fetched once into /var/cache/jublk-vm with a private apt
+# state, so the host's apt sources stay as they are.
+. "$(dirname "$0")/vm/kernel.sh"
+for JUBLK_VM_KERNEL in 6.12 7.3; do
+    vm_kernel_dir >/dev/null || { echo "setup: could not fetch the $JUBLK_VM_KERNEL VM kernel" >&2; exit 1; }
+done

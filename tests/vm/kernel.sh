@@ -1,58 +1,105 @@
 #!/bin/bash
-# Sourced by vm.sh: fetches and caches the VM kernel and builds the initramfs.
-# The kernel is Debian's linux-image-<ver>-unsigned from bookworm-backports, pinned, with
-# a fallback to the newest 6.12 there when the pinned one is no longer served.
+# Sourced by vm.sh (and setup-host.sh): fetches and caches a VM kernel and builds the initramfs.
+#
+# Two kernel lines, chosen with JUBLK_VM_KERNEL (vm.sh --kernel):
+#   6.12  Debian's linux-image-<ver>-unsigned from bookworm-backports (LTS of Debian 13, RHEL 10)
+#   7.3   Debian's linux-binary-<ver> + linux-modules-<ver> from trixie-backports (newest ublk)
+# Each is pinned, with a fallback to the newest of its line when the pin is no longer served,
+# and to any kernel of the line cached before when the archive cannot be reached.
+# apt runs with a private state under the cache (its own sources.list and lists): the host's
+# apt configuration is never changed, and a trixie suite never becomes an install candidate.
 
 JUBLK_VM_CACHE=${JUBLK_VM_CACHE:-/var/cache/jublk-vm}
-JUBLK_VM_KERNEL_PIN=${JUBLK_VM_KERNEL_PIN:-6.12.95+deb12-amd64}
-# Modules loaded at boot, dependencies first; brd is shipped but loaded by the tests.
+JUBLK_VM_KERNEL=${JUBLK_VM_KERNEL:-6.12}
+# Modules loaded at boot, dependencies first; a trailing '?' marks one that a line may lack
+# (7.x links crc32c into the kernel). brd is shipped but loaded by the tests.
 VM_MODULES_LOAD="fs/9p/9p.ko net/9p/9pnet_virtio.ko fs/overlayfs/overlay.ko drivers/block/ublk_drv.ko
- crypto/crc32c_generic.ko fs/ext4/ext4.ko fs/xfs/xfs.ko"
+ crypto/crc32c_generic.ko? fs/ext4/ext4.ko fs/xfs/xfs.ko"
 VM_MODULES_EXTRA="drivers/block/brd.ko"
 
 vm_log() { echo "vm: $*" >&2; }
 
-vm_ensure_backports() {
-    if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-        echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/jublk-backports.list
-        apt-get update -q >&2
-    fi
+# Sets the variables that describe the chosen line: its suite, pinned version, package names
+# (as printf patterns of the version) and the regular expression of its versions.
+vm_kernel_line() {
+    case "$JUBLK_VM_KERNEL" in
+        6.12) vm_suite=bookworm-backports
+              vm_pin=${JUBLK_VM_KERNEL_PIN:-6.12.95+deb12-amd64}
+              vm_pkgs='linux-image-%s-unsigned'
+              vm_ver_re='6\.12\.[0-9]+\+deb12-amd64' ;;
+        7.3)  vm_suite=trixie-backports
+              vm_pin=${JUBLK_VM_KERNEL_PIN:-7.3.4+deb13-amd64}
+              vm_pkgs='linux-binary-%s linux-modules-%s linux-libc-dev'
+              vm_ver_re='7\.3\.[0-9]+\+deb13-amd64' ;;
+        *) vm_log "unknown kernel line '$JUBLK_VM_KERNEL' (known: 6.12, 7.3)"; return 1 ;;
+    esac
 }
 
-# Prints the package name to download: the pinned one if apt knows it, else the newest 6.12.
-vm_kernel_package() {
-    local pinned="linux-image-$JUBLK_VM_KERNEL_PIN-unsigned"
-    if apt-cache show "$pinned" >/dev/null 2>&1; then echo "$pinned"; return; fi
-    apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' \
-        | awk '{print $1}' | sort -V | tail -n 1
+# apt-get/apt-cache with the line's private state.
+vm_apt() {
+    local tool=$1; shift
+    local d="$JUBLK_VM_CACHE/apt-$vm_suite"
+    "$tool" -o Dir::Etc::SourceList="$d/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
+        -o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" -o Dir::Etc::Preferences=/nonexistent \
+        -o Dir::Etc::PreferencesParts=/nonexistent -o APT::Architecture=amd64 "$@"
+}
+
+vm_apt_update() {
+    local d="$JUBLK_VM_CACHE/apt-$vm_suite"
+    mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $vm_suite main" \
+        > "$d/sources.list"
+    vm_apt apt-get update -q >/dev/null 2>&1
+}
+
+# Prints the kernel version to use: the pin if served, else the newest of the line.
+vm_kernel_version() {
+    local first=${vm_pkgs%% *}
+    # shellcheck disable=SC2059
+    if vm_apt apt-cache show "$(printf "$first" "$vm_pin")" >/dev/null 2>&1; then echo "$vm_pin"; return; fi
+    local re
+    # shellcheck disable=SC2059
+    re="^$(printf "$first" "($vm_ver_re)")\$"
+    vm_apt apt-cache search --names-only "$re" | awk '{print $1}' | sed -E "s/$re/\\1/" | sort -V | tail -n 1
 }
 
 # Prints the cache folder holding vmlinuz and modules/ (downloading on first use).
 vm_kernel_dir() {
-    local ready
-    ready=$(ls -d "$JUBLK_VM_CACHE"/*/ready 2>/dev/null | head -n 1 || true)
     if [ -n "${JUBLK_VM_KERNEL_DIR:-}" ]; then echo "$JUBLK_VM_KERNEL_DIR"; return; fi
-    if [ -f "$JUBLK_VM_CACHE/$JUBLK_VM_KERNEL_PIN/ready" ]; then echo "$JUBLK_VM_CACHE/$JUBLK_VM_KERNEL_PIN"; return; fi
-    vm_ensure_backports
-    local pkg ver tmp dir
-    pkg=$(vm_kernel_package)
-    if [ -z "$pkg" ]; then
-        # Offline or the suite is gone: use any kernel cached before.
-        if [ -n "$ready" ]; then dirname "$ready"; return; fi
-        vm_log "no linux-image-6.12 package found in bookworm-backports"; return 1
+    vm_kernel_line || return 1
+    if [ -f "$JUBLK_VM_CACHE/$vm_pin/ready" ]; then echo "$JUBLK_VM_CACHE/$vm_pin"; return; fi
+    local ver=""
+    vm_apt_update && ver=$(vm_kernel_version)
+    if [ -z "$ver" ]; then
+        # Offline or the suite is gone: use a kernel of this line cached before.
+        local cached
+        cached=$(ls -d "$JUBLK_VM_CACHE"/*/ready 2>/dev/null | grep -E "/$vm_ver_re/ready\$" | sort -V | tail -n 1 || true)
+        if [ -n "$cached" ]; then dirname "$cached"; return; fi
+        vm_log "no $JUBLK_VM_KERNEL kernel found in $vm_suite"; return 1
     fi
-    ver=${pkg#linux-image-}; ver=${ver%-unsigned}
-    dir="$JUBLK_VM_CACHE/$ver"
+    local dir="$JUBLK_VM_CACHE/$ver"
     if [ -f "$dir/ready" ]; then echo "$dir"; return; fi
-    [ "$ver" = "$JUBLK_VM_KERNEL_PIN" ] || vm_log "pinned kernel $JUBLK_VM_KERNEL_PIN not served; using $ver"
+    [ "$ver" = "$vm_pin" ] || vm_log "pinned kernel $vm_pin not served; using $ver"
+    local tmp pkgs p
     tmp=$(mktemp -d /tmp/jublk-kernel.XXXXXX)
-    vm_log "downloading $pkg"
-    (cd "$tmp" && apt-get download -q "$pkg" >&2 2>/dev/null) || { vm_log "apt-get download $pkg failed"; rm -rf "$tmp"; return 1; }
-    dpkg -x "$tmp"/*.deb "$tmp/x"
-    depmod -b "$tmp/x" "$ver"
+    # shellcheck disable=SC2059
+    pkgs=$(printf "$vm_pkgs" "$ver" "$ver")
+    vm_log "downloading $pkgs"
+    # shellcheck disable=SC2086
+    (cd "$tmp" && vm_apt apt-get download -q $pkgs >/dev/null 2>&1) || { vm_log "apt-get download $pkgs failed"; rm -rf "$tmp"; return 1; }
+    for p in "$tmp"/*.deb; do dpkg -x "$p" "$tmp/x"; done
+    local mdir vmlinuz
+    # 6.12 packages ship /boot and /lib/modules; 7.x ships both under /usr/lib/modules/<ver>.
+    if [ -d "$tmp/x/usr/lib/modules/$ver" ]; then mdir="$tmp/x/usr/lib/modules/$ver"; else mdir="$tmp/x/lib/modules/$ver"; fi
+    if [ -f "$mdir/vmlinuz" ]; then vmlinuz="$mdir/vmlinuz"; else vmlinuz="$tmp/x/boot/vmlinuz-$ver"; fi
+    [ -f "$vmlinuz" ] || { vm_log "no vmlinuz in $pkgs"; rm -rf "$tmp"; return 1; }
+    mkdir -p "$tmp/depmod/lib/modules"
+    ln -s "$mdir" "$tmp/depmod/lib/modules/$ver"
+    depmod -b "$tmp/depmod" "$ver" 2>&1 | grep -v "WARNING: could not open modules" >&2 || true
     rm -rf "$dir"; mkdir -p "$dir/modules"
-    cp "$tmp/x/boot/vmlinuz-$ver" "$dir/vmlinuz"
-    local mdir="$tmp/x/lib/modules/$ver"
+    cp "$vmlinuz" "$dir/vmlinuz"
+    # The kernel's own uapi header, for the host tests that check our struct layouts against it.
+    [ -f "$tmp/x/usr/include/linux/ublk_cmd.h" ] && cp "$tmp/x/usr/include/linux/ublk_cmd.h" "$dir/"
     local order=() seen=" "
     add_module() {  # $1: path relative to the module tree, with .ko.xz
         local m=$1 deps d
@@ -62,8 +109,15 @@ vm_kernel_dir() {
         for d in $deps; do add_module "$d"; done
         order+=("$m")
     }
-    local want
-    for want in $VM_MODULES_LOAD; do add_module "kernel/${want}.xz"; done
+    local want optional
+    for want in $VM_MODULES_LOAD; do
+        optional=0; case "$want" in *'?') optional=1; want=${want%'?'} ;; esac
+        if [ ! -f "$mdir/kernel/$want.xz" ]; then
+            [ $optional -eq 1 ] && continue
+            vm_log "module $want missing from $pkgs"; rm -rf "$tmp" "$dir"; return 1
+        fi
+        add_module "kernel/${want}.xz"
+    done
     : > "$dir/modules/load-order"
     local m name
     for m in "${order[@]}"; do
@@ -79,7 +133,6 @@ vm_kernel_dir() {
     rm -rf "$tmp"
     echo "$dir"
 }
-
 # Prints the path of an initramfs (busybox + init + modules), rebuilt when init changes.
 vm_initramfs() {
     local kdir=$1 init=$2 sum img root

@@ -5,6 +5,7 @@
 #
 #   tests/vm/suite.sh              run every scenario
 #   tests/vm/suite.sh t_a t_b      run some
+#   tests/vm/suite.sh --core       run the core set (CORE below)
 # Prints one PASS/FAIL line per scenario and a closing "VM: N passed, N failed".
 set -u
 ROOT=$(pwd)
@@ -17,6 +18,9 @@ export U ROOT
 CP="$ROOT/target/classes:$ROOT/target/test-classes:$ROOT/target/lib/*"
 
 # ---------------------------------------------------------------- helpers
+# The kernel line under test: 6.12 or 7.3 (what vm.sh --kernel booted).
+KLINE=$(uname -r | cut -d. -f1-2)
+is_7x() { [ "${KLINE%%.*}" -ge 7 ]; }
 fail() { echo "FAIL: $*"; exit 1; }
 expect() { local what=$1; shift; "$@" || fail "$what"; }
 dev_count() { ls /sys/class/ublk-char 2>/dev/null | grep -c '^ublkc' || true; }
@@ -46,14 +50,25 @@ fio_verify() {  # $1 device, $2 bs, $3 iodepth, $4 size
 }
 
 # ---------------------------------------------------------------- issue 2: foundation
-t_features_names_612_bits() {
+t_features_names_every_bit() {
     out=$("$U" features) || fail "ublk features exited $?"
     echo "$out"
-    echo "$out" | grep -q 'ublk driver features: 0x1fe' || fail "mask is not 0x1fe"
-    for f in USER_COPY NEED_GET_DATA CMD_IOCTL_ENCODE USER_RECOVERY ZONED; do
+    case "$KLINE" in
+        6.12) want=0x1fe ;;
+        7.3) want=0x1fffff ;;
+        *) fail "no expected feature mask for kernel $KLINE" ;;
+    esac
+    echo "$out" | grep -q "ublk driver features: $want" || fail "mask is not $want on $KLINE"
+    echo "$out" | grep -qi 'unknown' && fail "a bit has no name"
+    for f in USER_COPY CMD_IOCTL_ENCODE USER_RECOVERY ZONED; do
         echo "$out" | grep -q " $f " || fail "feature $f not named"
     done
-    "$U" features --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["mask"]==0x1fe' \
+    if is_7x; then
+        for f in UPDATE_SIZE QUIESCE BATCH_IO SAFE_STOP_DEV NO_AUTO_PART_SCAN IO_DESC_SIZE; do
+            echo "$out" | grep -q " $f " || fail "feature $f not named"
+        done
+    fi
+    "$U" features --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['mask']==$want" \
         || fail "features --json"
 }
 
@@ -173,7 +188,7 @@ t_del_during_fio() {
     # the bound is on del's own work: 10 s beyond a no-op ublk call under the same load.
     b0=$(date +%s.%N); "$U" --version >/dev/null; b1=$(date +%s.%N)
     t0=$(date +%s.%N)
-    timeout 60 "$U" del -n "$id"; rc=$?
+    timeout 60 "$U" del --force -n "$id"; rc=$?
     t1=$(date +%s.%N)
     base=$(echo "$b1 - $b0" | bc); took=$(echo "$t1 - $t0" | bc)
     echo "  del took $took s (exit $rc); a no-op ublk call took $base s under the same load"
@@ -588,6 +603,120 @@ print(s.recv(4096).decode().strip())' "/run/jublk/ublk$id.sock") || fail "could 
     chmod 700 /run/jublk
 }
 
+# ---------------------------------------------------------------- issue 10: kernel-dependent features
+# stats field: ops.$2.count of device $1
+op_count() { "$U" stats -n "$1" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['ops']['$2']['count'])"; }
+
+t_null_target_moves_no_data() {
+    dev=$("$U" add -t null --size 1G -q 2) || fail "add -t null"
+    id=${dev#/dev/ublkb}
+    fio --name=null --filename="$dev" --direct=1 --ioengine=io_uring --rw=randrw --bs=4k --iodepth=32 \
+        --size=1G --io_size=64M --output-format=terse --minimal > /tmp/fio-null.out 2>&1 \
+        || { cat /tmp/fio-null.out; fail "fio on the null device"; }
+    dd if=/dev/urandom of="$dev" bs=1M count=8 oflag=direct status=none || fail "dd write"
+    [ "$(mem_of "$id")" -eq 0 ] || fail "the null target kept data: memory $(mem_of "$id")"
+    [ "$(list_field "$id" type)" = null ] || fail "list does not say type null"
+    w=$(op_count "$id" write); r=$(op_count "$id" read)
+    echo "  null device served $r reads, $w writes, holds 0 bytes"
+    [ "$w" -gt 8 ] && [ "$r" -gt 0 ] || fail "requests not counted"
+    dd if="$dev" of=/dev/null bs=1M count=1 skip=1100 iflag=direct 2>/dev/null && fail "read beyond the end succeeded"
+    "$U" del -n "$id" || fail "del"
+}
+
+t_del_refuses_mounted_unless_force() {
+    dev=$(add_dev --size 128M) || fail "add"; id=${dev#/dev/ublkb}
+    mkfs.ext4 -q "$dev" && mkdir -p /mnt/jublk-d && mount "$dev" /mnt/jublk-d || fail "mkfs/mount"
+    echo hello > /mnt/jublk-d/f; sync
+    run_bad "del of a mounted disk" 6 -- del -n "$id"
+    "$U" del -n "$id" 2>&1 | grep -q -- '--force' || fail "the error does not mention --force"
+    [ "$(cat /mnt/jublk-d/f)" = hello ] || fail "the mounted filesystem is not intact after the refused del"
+    run_bad "del -a with a mounted disk" 6 -- del -a
+    umount /mnt/jublk-d
+    # A plain opener (not a mount): the kernel sees it only with SAFE_STOP_DEV (7.x).
+    sleep 60 < "$dev" & holder=$!
+    sleep 1
+    if is_7x; then
+        run_bad "del of an open disk (7.x: TRY_STOP_DEV)" 6 -- del -n "$id"
+        "$U" del --force -n "$id" || fail "del --force of an open disk"
+    else
+        "$U" del -n "$id" || fail "del of a disk merely open (6.12 cannot see plain openers)"
+    fi
+    kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+    [ "$(dev_count)" -eq 0 ] || fail "device left"
+    dev=$(add_dev --size 64M) || fail "add 2"
+    "$U" del -n "${dev#/dev/ublkb}" || fail "del of an idle disk was refused"
+}
+
+t_resize_grows_and_shrinks() {
+    dev=$(add_dev --size 64M) || fail "add"; id=${dev#/dev/ublkb}
+    if ! is_7x; then
+        err=$("$U" resize -n "$id" --size 128M 2>&1); rc=$?
+        echo "  resize on $KLINE -> exit $rc: $err"
+        [ $rc -eq 9 ] || fail "resize without UPDATE_SIZE exited $rc, want 9"
+        echo "$err" | grep -q UPDATE_SIZE || fail "the error does not name UPDATE_SIZE"
+        [ "$(blockdev --getsize64 "$dev")" -eq $((64 << 20)) ] || fail "size changed"
+        return 0
+    fi
+    dd if=/dev/urandom of=/tmp/pat bs=1M count=64 status=none
+    dd if=/tmp/pat of="$dev" bs=1M oflag=direct status=none || fail "fill"
+    "$U" resize -n "$id" --size 128M || fail "grow to 128M"
+    [ "$(blockdev --getsize64 "$dev")" -eq $((128 << 20)) ] || fail "kernel size after grow: $(blockdev --getsize64 "$dev")"
+    [ "$(list_field "$id" size_bytes)" -eq $((128 << 20)) ] || fail "list size after grow"
+    dd if=/tmp/pat of="$dev" bs=1M seek=100 count=16 oflag=direct status=none || fail "write beyond the old end"
+    cmp <(dd if="$dev" bs=1M count=64 iflag=direct status=none) /tmp/pat || fail "data before the old end changed"
+    cmp <(dd if="$dev" bs=1M skip=100 count=16 iflag=direct status=none) <(head -c $((16 << 20)) /tmp/pat) \
+        || fail "data beyond the old end"
+    before=$(mem_of "$id")
+    "$U" resize -n "$id" --size 32M || fail "shrink to 32M"
+    [ "$(blockdev --getsize64 "$dev")" -eq $((32 << 20)) ] || fail "kernel size after shrink"
+    after=$(mem_of "$id")
+    echo "  memory $before -> $after bytes after shrinking to 32M"
+    [ "$after" -le $((32 << 20)) ] || fail "shrink did not release the memory beyond the end"
+    dd if="$dev" of=/dev/null bs=1M skip=40 count=1 iflag=direct 2>/dev/null && fail "read beyond the new end succeeded"
+    "$U" resize -n "$id" --size 64M || fail "grow back"
+    cmp <(dd if="$dev" bs=1M count=32 iflag=direct status=none) <(head -c $((32 << 20)) /tmp/pat) || fail "kept data"
+    cmp <(dd if="$dev" bs=1M skip=32 count=32 iflag=direct status=none) <(head -c $((32 << 20)) /dev/zero) \
+        || fail "the released range does not read as zeros after growing back"
+    run_bad "resize beyond --max-size" 2 -- resize -n "$id" --size 1G
+    run_bad "resize to 1000 bytes" 1 -- resize -n "$id" --size 1000
+    "$U" del -n "$id" || fail "del"
+}
+
+t_no_part_scan_option() {
+    if ! is_7x; then
+        run_bad "--no-part-scan without NO_AUTO_PART_SCAN" 9 -- add -t ram --size 64M --no-part-scan
+        return 0
+    fi
+    dev=$(add_dev --size 64M) || fail "add"; id=${dev#/dev/ublkb}
+    scan_reads=$(op_count "$id" read)
+    "$U" del -n "$id"
+    dev=$(add_dev --size 64M --no-part-scan) || fail "add --no-part-scan"; id=${dev#/dev/ublkb}
+    quiet_reads=$(op_count "$id" read)
+    echo "  reads during add: $scan_reads with the partition scan, $quiet_reads with --no-part-scan"
+    [ "$scan_reads" -gt 0 ] || fail "the default add did not scan (no reads): the test cannot tell"
+    [ "$quiet_reads" -eq 0 ] || fail "--no-part-scan still read the disk"
+    fio_verify "$dev" 4k 8 8M || fail "I/O on a --no-part-scan disk"
+    "$U" del -n "$id"
+}
+
+# 1 MiB sequential O_DIRECT writes with 8 in flight on 2 queues, 6 fills per copy mode
+# (the benchmark's prefill, which once failed with EIO on 7.3 in the issue's report).
+t_one_mib_sequential_fills() {
+    for mode in user_copy buffer; do
+        dev=$(add_dev --size 128M -q 2 --copy-mode "$mode") || fail "add $mode"
+        for i in 1 2 3; do
+            fio --name=fill --filename="$dev" --direct=1 --ioengine=io_uring --rw=write --bs=1M --iodepth=8 \
+                --size=128M --verify=crc32c --verify_fatal=1 --do_verify=1 --output-format=terse --minimal \
+                > /tmp/fio-fill.out 2>&1 || { cat /tmp/fio-fill.out; dmesg | tail -n 20; fail "1M fill $i ($mode)"; }
+            dd if=/dev/urandom of="$dev" bs=1M count=128 oflag=direct status=none || fail "dd 1M fill $i ($mode)"
+        done
+        [ "$("$U" stats -n "${dev#/dev/ublkb}" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["errors"])')" -eq 0 ] \
+            || fail "the server counted errors ($mode)"
+        echo "  6 fills of 128 MiB verified ($mode)"
+        "$U" del -n "${dev#/dev/ublkb}" || fail "del"
+    done
+}
+
 t_dmesg_clean() {
     if dmesg | grep -E 'WARNING|BUG|Oops|Call Trace|general protection'; then fail "kernel complained"; fi
     return 0
@@ -598,13 +727,20 @@ cleanup_between() {
     for m in /mnt/jublk-*; do umount "$m" 2>/dev/null || true; done
     # Bounded: a server that stopped completing requests makes STOP_DEV wait (privileged
     # ublk devices have no request timeout); killing it lets the kernel abort the I/O.
-    if ! timeout 60 "$U" del -a --timeout 20 >/dev/null 2>&1; then
+    if ! timeout 60 "$U" del -a --force --timeout 20 >/dev/null 2>&1; then
         pkill -9 -f 'io.jublk.cli.Main' 2>/dev/null || true
         sleep 2
-        timeout 60 "$U" del -a --timeout 20 >/dev/null 2>&1 || true
+        timeout 60 "$U" del -a --force --timeout 20 >/dev/null 2>&1 || true
     fi
     pkill -9 -f 'io.jublk.cli.Main add' 2>/dev/null || true
 }
+
+# The core set run on the second kernel: every kernel-dependent feature, data integrity at
+# 4k and 1M with 2 queues, a filesystem, discard, flush, kill -9 — what can differ by kernel.
+CORE=(t_features_names_every_bit t_list_empty t_fio_verify_2_queues t_one_mib_sequential_fills
+      t_ext4_mkfs_mount_fsck t_discard_releases_memory t_flush_releases_memory_and_reads_zeros
+      t_kill9_server_under_io t_bad_input t_copy_mode_buffer_verifies t_null_target_moves_no_data
+      t_del_refuses_mounted_unless_force t_resize_grows_and_shrinks t_no_part_scan_option t_dmesg_clean)
 
 if [ "${1:-}" = --one ]; then
     set -o pipefail
@@ -613,7 +749,8 @@ if [ "${1:-}" = --one ]; then
 fi
 
 mkdir -p "$LOGS"
-if [ $# -gt 0 ]; then tests=("$@")
+if [ "${1:-}" = --core ]; then tests=("${CORE[@]}")
+elif [ $# -gt 0 ]; then tests=("$@")
 else
     # t_dmesg_clean last: it checks what all the others did to the kernel.
     mapfile -t tests < <(declare -F | awk '{print $3}' | grep '^t_' | grep -v '^t_dmesg_clean$')

@@ -1,9 +1,10 @@
 #!/bin/bash
-# Runs a script inside a QEMU VM with a Debian 6.12 kernel that has ublk (the host's
-# kernel may have none). The host's / is the guest's root (read-only, under a tmpfs
+# Runs a script inside a QEMU VM with a Debian kernel that has ublk (the host's kernel may
+# have none): 6.12 by default, 7.3 with --kernel 7.3 (or JUBLK_VM_KERNEL=7.3). The host's / is the guest's root (read-only, under a tmpfs
 # overlay), so the guest runs the freshly built project and the host's tools unchanged.
 #
-#   tests/vm/vm.sh [--timeout SECONDS] [--mem MiB] [--cpus N] [--tcg multi|single] SCRIPT [ARGS...]
+#   tests/vm/vm.sh [--kernel 6.12|7.3] [--timeout SECONDS] [--mem MiB] [--cpus N] [--tcg multi|single]
+#                  SCRIPT [ARGS...]
 #
 # --tcg: QEMU's TCG threading: all vCPUs on one host thread (single, the default: no two vCPUs
 # ever run at the same instant) or one host thread per vCPU (multi: faster; JVMs crash in it).
@@ -22,6 +23,7 @@ cpus=2
 tcg=${JUBLK_VM_TCG:-single}
 while [ $# -gt 0 ]; do
     case "$1" in
+        --kernel) export JUBLK_VM_KERNEL=$2; shift 2 ;;
         --timeout) timeout_s=$2; shift 2 ;;
         --mem) mem=$2; shift 2 ;;
         --cpus) cpus=$2; shift 2 ;;
@@ -31,7 +33,7 @@ while [ $# -gt 0 ]; do
         *) break ;;
     esac
 done
-[ $# -ge 1 ] || { echo "usage: vm.sh [--timeout S] [--mem MiB] [--cpus N] SCRIPT [ARGS...]" >&2; exit 125; }
+[ $# -ge 1 ] || { echo "usage: vm.sh [--kernel 6.12|7.3] [--timeout S] [--mem MiB] [--cpus N] SCRIPT [ARGS...]" >&2; exit 125; }
 script=$(readlink -f "$1"); shift
 [ -f "$script" ] || { echo "vm.sh: no such script: $1" >&2; exit 125; }
 

@@ -15,7 +15,9 @@ public class JublkException extends RuntimeException {
         NO_DEVICE(5),
         BUSY(6),
         NO_IO_URING(7),
-        TIMEOUT(8);
+        TIMEOUT(8),
+        /** The kernel lacks a ublk feature the operation needs. */
+        UNSUPPORTED(9);
 
         public final int exitCode;
 

@@ -26,17 +26,26 @@ import java.util.concurrent.Callable;
     "  ublk add -t ram --size 4G",
     "  ublk add -t ram --size 512M -n 3 -q 2 --logical-block-size 4096",
     "  ublk add -t ram --size 1T --max-memory 8G",
+    "  ublk add -t null --size 1G          (no data kept: measures the server alone)",
     ""})
 final class AddCommand implements Callable<Integer> {
     static final String NOTIFY_OPTION = "--notify";
 
     @Option(names = {"-t", "--type"}, required = true, paramLabel = "TYPE",
-            description = "Target type; 'ram' is the only one.")
+            description = "Target type: 'ram' (the RAM disk) or 'null' (completes every request without moving data, like ublksrv's null target: for measuring the server's own overhead).")
     String type;
 
     @Option(names = {"-s", "--size"}, required = true, paramLabel = "SIZE",
             description = "Disk size: bytes, or with a binary suffix (512M, 4G, 1T). Memory is used only for what is written.")
     String size;
+
+    @Option(names = "--max-size", paramLabel = "SIZE",
+            description = "How large 'ublk resize' may grow the disk (address space is reserved, not memory). Default: 4x --size, at most 32T.")
+    String maxSize;
+
+    @Option(names = "--no-part-scan",
+            description = "Do not scan the new disk for partitions (saves the scan's reads at add; needs UBLK_F_NO_AUTO_PART_SCAN, a 7.x kernel). Default: scan, as for any disk.")
+    boolean noPartScan;
 
     @Option(names = {"-n", "--number"}, paramLabel = "ID",
             description = "Device id N for /dev/ublkbN (default: the kernel picks a free one).")
@@ -97,12 +106,15 @@ final class AddCommand implements Callable<Integer> {
     }
 
     DeviceConfig config() {
-        if (!"ram".equals(type)) {
-            throw new JublkException(Reason.USAGE, "unknown target type '" + type + "' (supported: ram)");
-        }
-        return new DeviceConfig(id == null ? DevInfo.ANY_ID : id, Sizes.parse(size), queues, depth,
+        DeviceConfig.TargetType target;
+        if ("ram".equals(type)) target = DeviceConfig.TargetType.RAM;
+        else if ("null".equals(type)) target = DeviceConfig.TargetType.NULL;
+        else throw new JublkException(Reason.USAGE, "unknown target type '" + type + "' (supported: ram, null)");
+        long bytes = Sizes.parse(size);
+        long maxBytes = maxSize == null ? DeviceConfig.defaultMaxSize(bytes) : Sizes.parse(maxSize);
+        return new DeviceConfig(target, id == null ? DevInfo.ANY_ID : id, bytes, maxBytes, queues, depth,
                 logicalBlockSize, DeviceConfig.DEFAULT_MAX_IO_BYTES, maxMemory == null ? 0 : Sizes.parse(maxMemory),
-                copyMode(), pollMicros, pinQueues);
+                copyMode(), pollMicros, pinQueues, noPartScan);
     }
 
     private CopyMode copyMode() {

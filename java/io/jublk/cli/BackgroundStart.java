@@ -149,7 +149,7 @@ final class BackgroundStart {
     /** A server died mid-start: delete what it made (device, state file, socket). */
     private static void removeLeftovers(int devId) {
         try (Control control = Control.open()) {
-            if (control.exists(devId)) new DeviceRemover(control, 10_000).delete(devId);
+            if (control.exists(devId)) new DeviceRemover(control, 10_000, true).delete(devId);
         } catch (JublkException ignored) {
             // best effort: 'ublk list' shows anything left
         }

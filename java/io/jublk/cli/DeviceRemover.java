@@ -4,6 +4,10 @@ import io.jublk.JublkException;
 import io.jublk.JublkException.Reason;
 import io.jublk.ctrl.Control;
 import io.jublk.ctrl.DevInfo;
+import io.jublk.ctrl.Feature;
+import io.jublk.ctrl.Uapi;
+import io.jublk.nat.Errno;
+import io.jublk.nat.Native;
 import io.jublk.daemon.RunDir;
 
 import java.util.Optional;
@@ -14,19 +18,28 @@ import java.util.concurrent.TimeUnit;
  * /dev/ublkbN and aborts the server's queues, so a live server deletes the device and
  * exits by itself), then DEL_DEV for whatever is left — e.g. after the server was killed.
  * Every wait is bounded.
+ *
+ * <p>Unless forced, a disk someone has open is left alone: with UBLK_F_SAFE_STOP_DEV the
+ * kernel checks and stops atomically (TRY_STOP_DEV: any opener, a mount included); without
+ * it an exclusive open probes for a mount or another exclusive holder (plain openers such
+ * as a running fio go unnoticed on those kernels).
  */
 final class DeviceRemover {
     private final Control control;
     private final long timeoutMs;
+    private final boolean force;
+    private long features = -1;
 
-    DeviceRemover(Control control, long timeoutMs) {
+    DeviceRemover(Control control, long timeoutMs, boolean force) {
         this.control = control;
         this.timeoutMs = timeoutMs;
+        this.force = force;
     }
 
     void delete(int id) {
         DevInfo info = control.getDevInfo(id);
         long deadline = System.currentTimeMillis() + timeoutMs;
+        if (!force && info.state() == Uapi.S_DEV_LIVE) stopUnlessOpen(id, info);
         if (info.serverPid() > 0 && java.nio.file.Files.exists(RunDir.socketFile(id))) {
             try {
                 ControlClient.request(id, "delete"); // the server stops itself and cleans up
@@ -60,6 +73,24 @@ final class DeviceRemover {
             sleep(50);
         }
         RunDir.removeDeviceFiles(id);
+    }
+
+    /** Stops the device if nobody has it open, else refuses with EBUSY (see the class comment). */
+    private void stopUnlessOpen(int id, DevInfo info) {
+        if (features < 0) features = control.getFeatures();
+        boolean open;
+        if (Feature.SAFE_STOP_DEV.in(features)) {
+            open = !control.tryStopDev(id);
+        } else {
+            int fd = Native.jublk_open(info.blockDevice(), Native.O_RDONLY | Native.O_EXCL);
+            open = fd == Errno.EBUSY.negative();
+            if (fd >= 0) Native.jublk_close(fd);
+        }
+        if (open) {
+            throw new JublkException(Reason.BUSY, info.blockDevice() + " is " + (Feature.SAFE_STOP_DEV.in(features)
+                    ? "open or mounted" : "mounted or held open exclusively") + " (EBUSY); unmount or close it, or "
+                    + "use 'ublk del --force' to remove it anyway (its I/O then fails)");
+        }
     }
 
     private static void waitForExit(ProcessHandle p, long deadline) {

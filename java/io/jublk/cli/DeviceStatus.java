@@ -16,7 +16,7 @@ import java.util.Map;
 
 /** One device as `ublk list` shows it: the kernel's view plus what its server reports. */
 record DeviceStatus(DevInfo info, long sizeBytes, long memoryBytes, long maxMemory, boolean blockDeviceExists,
-                    String copyMode, String failure) {
+                    String copyMode, String failure, String type) {
 
     static List<DeviceStatus> all(Control control) {
         List<DeviceStatus> out = new ArrayList<>();
@@ -43,7 +43,8 @@ record DeviceStatus(DevInfo info, long sizeBytes, long memoryBytes, long maxMemo
             maxMemory = 0;
         }
         return new DeviceStatus(info, params.sizeBytes(), memoryOf(info, state), maxMemory,
-                Files.exists(Path.of(info.blockDevice())), state.get("copy_mode"), state.get("failed"));
+                Files.exists(Path.of(info.blockDevice())), state.get("copy_mode"), state.get("failed"),
+                state.get("type"));
     }
 
     /** Memory the server's store holds, or -1 when there is no live server to measure. */

@@ -57,6 +57,7 @@ final class ListCommand implements Callable<Integer> {
             w.beginObject()
                     .field("id", d.info().devId())
                     .field("state", d.info().stateName())
+                    .field("type", d.type())
                     .field("queues", d.info().nrHwQueues())
                     .field("depth", d.info().queueDepth())
                     .field("size_bytes", d.sizeBytes())

@@ -21,7 +21,7 @@ import java.io.PrintWriter;
             "  ublk flush -n 0             release its memory; it then reads as zeros",
             "  ublk del -n 0               delete device 0 and release its memory",
         },
-        subcommands = {AddCommand.class, DelCommand.class, ListCommand.class, FlushCommand.class, StatsCommand.class,
+        subcommands = {AddCommand.class, DelCommand.class, ListCommand.class, FlushCommand.class, ResizeCommand.class, StatsCommand.class,
             FeaturesCommand.class, DocsCommand.class,
             CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",

@@ -145,6 +145,24 @@ public final class Control implements AutoCloseable {
         if (res < 0) throw failure("STOP_DEV", res, devId);
     }
 
+    /**
+     * TRY_STOP_DEV (UBLK_F_SAFE_STOP_DEV): STOP_DEV only if nobody has /dev/ublkbN open — a
+     * mounted filesystem counts — checked and done under the disk's open lock, so nobody can
+     * open it in between. False (nothing done) if it is open.
+     */
+    public synchronized boolean tryStopDev(int devId) {
+        int res = run(CMD_TRY_STOP_DEV, devId, 0, 0, 0);
+        if (res == Errno.EBUSY.negative()) return false;
+        if (res < 0) throw failure("TRY_STOP_DEV", res, devId);
+        return true;
+    }
+
+    /** UPDATE_SIZE (UBLK_F_UPDATE_SIZE): sets the disk's capacity to {@code sectors} and tells udev. */
+    public synchronized void updateSize(int devId, long sectors) {
+        int res = run(CMD_UPDATE_SIZE, devId, sectors, 0, 0);
+        if (res < 0) throw failure("UPDATE_SIZE", res, devId);
+    }
+
     /** DEL_DEV: waits until every reference to the device is gone, then frees the id. */
     public synchronized void delDev(int devId) {
         int res = run(CMD_DEL_DEV, devId, 0, 0, 0);

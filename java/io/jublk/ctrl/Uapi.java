@@ -26,6 +26,11 @@ public final class Uapi {
     public static final int CMD_GET_DEV_INFO2 = 0x12;
     public static final int CMD_GET_FEATURES = 0x13;
     public static final int CMD_DEL_DEV_ASYNC = 0x14;
+    /** data[0]: the new size in 512-byte sectors (UBLK_F_UPDATE_SIZE). */
+    public static final int CMD_UPDATE_SIZE = 0x15;
+    public static final int CMD_QUIESCE_DEV = 0x16;
+    /** STOP_DEV only if nobody has /dev/ublkbN open, else EBUSY (UBLK_F_SAFE_STOP_DEV). */
+    public static final int CMD_TRY_STOP_DEV = 0x17;
 
     /** Highest command number that also exists as a legacy plain opcode. */
     public static final int LAST_LEGACY_CMD = 0x12;

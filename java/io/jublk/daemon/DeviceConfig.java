@@ -12,8 +12,19 @@ import java.util.function.LongSupplier;
  * What the user asked for, validated before anything touches the kernel, so that every
  * mistake is reported as one line naming the option.
  */
-public record DeviceConfig(int devId, long sizeBytes, int queues, int depth, int logicalBlockSize, int maxIoBytes,
-                           long maxMemory, CopyMode copyMode, int pollMicros, boolean pinQueues) {
+public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxSizeBytes, int queues, int depth,
+                           int logicalBlockSize, int maxIoBytes, long maxMemory, CopyMode copyMode, int pollMicros,
+                           boolean pinQueues, boolean noPartScan) {
+    /** What serves the requests. */
+    public enum TargetType {
+        /** The RAM disk. */
+        RAM,
+        /** Completes every request without moving data (ublksrv's null target): the server's own cost. */
+        NULL
+    }
+
+    /** With no --max-size a disk can grow ('ublk resize') to this many times its size (address space only). */
+    public static final int DEFAULT_GROWTH = 4;
     public static final int DEFAULT_QUEUES = 1;
     public static final int DEFAULT_DEPTH = 128;
     public static final int DEFAULT_MAX_IO_BYTES = 1 << 20;
@@ -43,6 +54,9 @@ public record DeviceConfig(int devId, long sizeBytes, int queues, int depth, int
         if (sizeBytes > io.jublk.store.PageStore.MAX_SIZE) {
             throw usage("--size must be at most 32T (" + io.jublk.store.PageStore.MAX_SIZE + " bytes), got " + sizeBytes);
         }
+        if (maxSizeBytes < sizeBytes || maxSizeBytes > io.jublk.store.PageStore.MAX_SIZE) {
+            throw usage("--max-size must be between --size and 32T, got " + maxSizeBytes);
+        }
         if (sizeBytes % logicalBlockSize != 0) {
             throw usage("--size " + sizeBytes + " is not a multiple of the logical block size " + logicalBlockSize);
         }
@@ -63,9 +77,19 @@ public record DeviceConfig(int devId, long sizeBytes, int queues, int depth, int
         }
     }
 
-    /** The same device without a memory limit. */
+    /** A RAM disk without a memory limit, growable to {@link #defaultMaxSize}. */
     public DeviceConfig(int devId, long sizeBytes, int queues, int depth, int logicalBlockSize, int maxIoBytes) {
-        this(devId, sizeBytes, queues, depth, logicalBlockSize, maxIoBytes, 0, null, 0, false);
+        this(TargetType.RAM, devId, sizeBytes, defaultMaxSize(sizeBytes), queues, depth, logicalBlockSize, maxIoBytes,
+                0, null, 0, false, false);
+    }
+
+    /**
+     * How far a disk may grow when --max-size is not given: {@link #DEFAULT_GROWTH} times
+     * its size, within the store's limit. It costs address space only, never memory.
+     */
+    public static long defaultMaxSize(long sizeBytes) {
+        long max = io.jublk.store.PageStore.MAX_SIZE;
+        return sizeBytes >= max / DEFAULT_GROWTH ? Math.max(sizeBytes, max) : sizeBytes * DEFAULT_GROWTH;
     }
 
     /**

@@ -4,6 +4,8 @@ import io.jublk.JublkException;
 import io.jublk.JublkException.Reason;
 import io.jublk.ctrl.Control;
 import io.jublk.ctrl.DevInfo;
+import io.jublk.ctrl.Feature;
+import io.jublk.ctrl.KernelSupport;
 import io.jublk.ctrl.Params;
 import io.jublk.ctrl.Uapi;
 import io.jublk.nat.Errno;
@@ -12,6 +14,7 @@ import io.jublk.queue.CopyMode;
 import io.jublk.queue.QueueWorker;
 import io.jublk.store.PageStore;
 import io.jublk.store.StoreGate;
+import io.jublk.target.NullTarget;
 import io.jublk.target.RamTarget;
 import io.jublk.target.Target;
 
@@ -64,6 +67,8 @@ public final class DeviceServer {
     private ControlServer controlServer;
     private long startedMillis;
     private volatile boolean stopping;
+    /** UBLK_F_* the driver offers (GET_FEATURES), read once at start. */
+    private long features;
     /** The memory limit in force: --max-memory, tightened by the memory cgroup's. */
     private long maxMemory;
 
@@ -99,10 +104,15 @@ public final class DeviceServer {
                 Log.info("memory cgroup limit " + cgroup + " bytes: the disk may hold at most " + maxMemory
                         + " bytes (writes beyond fail with ENOSPC, instead of the OOM killer ending the server)");
             }
-            store = new PageStore(config.sizeBytes(), maxMemory);
-            copyMode = config.copyModeFor(this::kernelFeatures);
+            features = KernelSupport.requireUsable(control);
+            if (config.noPartScan()) {
+                KernelSupport.require(features, Feature.NO_AUTO_PART_SCAN, "--no-part-scan");
+            }
+            store = new PageStore(config.sizeBytes(), config.maxSizeBytes(), maxMemory);
+            copyMode = config.copyModeFor(() -> features);
+            long flags = copyMode.devFlags() | (config.noPartScan() ? Feature.NO_AUTO_PART_SCAN.bit : 0);
             info = control.addDev(DevInfo.request(config.devId(), config.queues(), config.depth(),
-                    config.maxIoBytes(), copyMode.devFlags()));
+                    config.maxIoBytes(), flags));
             Log.info("added device " + info.devId() + ": " + info.nrHwQueues() + " queue(s), depth "
                     + info.queueDepth() + ", max I/O " + info.maxIoBufBytes() + " bytes, flags 0x"
                     + Long.toHexString(info.flags()));
@@ -123,7 +133,8 @@ public final class DeviceServer {
             openControlSocket();
             writeState(null);
             step("after-state");
-            Log.info("serving " + info.blockDevice() + " (" + config.sizeBytes() + " bytes)");
+            Log.info("serving " + info.blockDevice() + " (" + config.type().name().toLowerCase() + ", "
+                    + config.sizeBytes() + " bytes, can grow to " + store.capacity() + ")");
         } catch (RuntimeException | Error e) {
             Log.info("start failed: " + e.getMessage());
             teardown();
@@ -143,19 +154,9 @@ public final class DeviceServer {
         Params.Basic basic = new Params.Basic(0, lbsShift, Math.max(lbsShift, 12), 12, lbsShift,
                 maxSectors, 0, config.sizeBytes() >> 9, 0);
         // Discard and write-zeroes give pages back; one range per request, any size.
-        int maxDiscard = (int) Math.min(0xffffffffL >>> 1, config.sizeBytes() >> 9);
+        int maxDiscard = (int) Math.min(0xffffffffL >>> 1, store.capacity() >> 9);
         Params.Discard discard = new Params.Discard(0, PageStore.PAGE_SIZE, maxDiscard, maxDiscard, 1);
         return new Params(Uapi.PARAM_TYPE_BASIC | Uapi.PARAM_TYPE_DISCARD, basic, discard, null);
-    }
-
-    /** UBLK_F_* the driver offers; 0 (so only the basic modes) when GET_FEATURES is unknown to it. */
-    private long kernelFeatures() {
-        try {
-            return control.getFeatures();
-        } catch (JublkException e) {
-            Log.info("GET_FEATURES failed (" + e.getMessage() + "): using copy mode " + DeviceConfig.FALLBACK_COPY_MODE);
-            return 0;
-        }
     }
 
     /**
@@ -191,10 +192,11 @@ public final class DeviceServer {
     }
 
     private void startQueues() {
-        Target target = faults.wrap(new RamTarget(store));
+        Target served = config.type() == DeviceConfig.TargetType.NULL ? new NullTarget(store) : new RamTarget(store);
+        Target target = faults.wrap(served);
         for (int q = 0; q < info.nrHwQueues(); q++) {
             QueueWorker.Setup setup = new QueueWorker.Setup(q, info.queueDepth(), cdevFd, info.maxIoBufBytes(), target,
-                    copyMode, store.baseAddress(), store.size(), gate);
+                    copyMode, store.baseAddress(), store.capacity(), gate);
             QueueWorker w = new QueueWorker(setup, config.pollMicros(), config.pinQueues() ? affinity(q) : null,
                     Log::info, this::queueFailed);
             Thread t = new Thread(w, "ublk" + info.devId() + "-q" + q);
@@ -250,6 +252,7 @@ public final class DeviceServer {
 
     /** One control request (see ControlServer); runs on the control thread, never on a queue. */
     String handleRequest(String request) {
+        if (request.startsWith("resize ")) return resize(request.substring("resize ".length()).trim());
         switch (request) {
             case "ping":
                 return "ok";
@@ -272,17 +275,51 @@ public final class DeviceServer {
             default:
                 String shown = request.length() > 40 ? request.substring(0, 40) + "..." : request;
                 return "error unknown request '" + shown.replaceAll("[^\\x20-\\x7e]", "?")
-                        + "' (known: ping, stats, flush, delete)";
+                        + "' (known: ping, stats, flush, delete, resize BYTES)";
         }
+    }
+
+    /**
+     * Changes the disk's size (UPDATE_SIZE). Growing: the store first, so the kernel never
+     * sends a request beyond it; shrinking: the kernel first, so no new request reaches the
+     * tail, then the tail is released with every queue paused (no request half done).
+     */
+    private String resize(String bytes) {
+        final long newSize;
+        try {
+            newSize = Long.parseLong(bytes);
+        } catch (NumberFormatException e) {
+            return "error resize takes a size in bytes, got '" + bytes.replaceAll("[^\\x20-\\x7e]", "?") + "'";
+        }
+        if (!Feature.UPDATE_SIZE.in(features)) return "error unsupported: the kernel lacks UBLK_F_UPDATE_SIZE";
+        if (newSize <= 0 || newSize % config.logicalBlockSize() != 0 || newSize > store.capacity()) {
+            return "error the new size must be a positive multiple of the logical block size "
+                    + config.logicalBlockSize() + " up to " + store.capacity() + " bytes (the device's --max-size)";
+        }
+        long old = store.size();
+        long released = 0;
+        synchronized (this) {
+            if (newSize > old) {
+                gate.runPaused(() -> store.resize(newSize), PAUSE_TIMEOUT_MS);
+                control.updateSize(info.devId(), newSize >> 9);
+            } else if (newSize < old) {
+                control.updateSize(info.devId(), newSize >> 9);
+                released = gate.runPaused(() -> store.resize(newSize), PAUSE_TIMEOUT_MS);
+            }
+            writeState(null);
+        }
+        Log.info("resize: " + old + " -> " + newSize + " bytes" + (released > 0 ? ", released " + released : ""));
+        return "ok resized " + old + " " + newSize + " " + released;
     }
 
     /** @param failure why the device stopped serving on its own, or null */
     private void writeState(String failure) {
         Map<String, String> state = new LinkedHashMap<>();
         state.put("pid", Long.toString(ProcessHandle.current().pid()));
-        state.put("size", Long.toString(config.sizeBytes()));
+        state.put("size", Long.toString(store.size()));
+        state.put("max_size", Long.toString(store.capacity()));
         state.put("store", Long.toHexString(store.baseAddress()));
-        state.put("type", "ram");
+        state.put("type", config.type().name().toLowerCase());
         state.put("max_memory", Long.toString(maxMemory));
         state.put("copy_mode", copyMode.name().toLowerCase());
         if (failure != null) state.put("failed", failure.replace('\n', ' '));

@@ -162,7 +162,7 @@ public final class Dispatcher implements ReadSink {
                     if (length > bufferSize) c.fail(EIO);
                     else {
                         target.write(offset, (int) length, c);
-                        if (c.result > 0) writeCopy(c, tag);
+                        if (c.result > 0 && !c.delivered) writeCopy(c, tag);
                     }
                     break;
                 case Uapi.OP_FLUSH:

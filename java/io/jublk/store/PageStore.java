@@ -4,8 +4,9 @@ import io.jublk.nat.Native;
 import io.jublk.nat.NativeException;
 
 /**
- * The RAM disk's private backing store: one anonymous private mapping the size of the
- * disk ({@code MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE}). The kernel allocates a page on
+ * The RAM disk's private backing store: one anonymous private mapping as large as the disk
+ * may grow ({@code MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE}; its capacity), of which the
+ * first {@link #size} bytes are the disk. The kernel allocates a page on
  * first write; never-written blocks read as zeros and cost nothing. Whole pages that are
  * discarded or zeroed go back to the kernel with {@code MADV_DONTNEED}.
  *
@@ -21,7 +22,10 @@ public final class PageStore implements AutoCloseable {
     public static final long MAX_SIZE = PageTracker.MAX_PAGES * PAGE_SIZE;
     private static final int MADV_NOHUGEPAGE = 15;
 
-    private final long size;
+    /** Bytes mapped (and tracked): the most the disk can grow to. Fixed for the store's life. */
+    private final long capacity;
+    /** The disk's size now; changes only by {@link #resize}, with no request in flight. */
+    private volatile long size;
     private final PageTracker pages;
     private volatile long base;
 
@@ -37,14 +41,23 @@ public final class PageStore implements AutoCloseable {
      * @param maxMemory bytes the store may hold at most (writes beyond fail), 0 for no limit
      */
     public PageStore(long size, long maxMemory) {
-        if (size <= 0 || size % 512 != 0 || size > MAX_SIZE) {
-            throw new IllegalArgumentException("store size must be a positive multiple of 512 bytes up to "
-                    + MAX_SIZE + ": " + size);
+        this(size, size, maxMemory);
+    }
+
+    /**
+     * @param capacity the most {@link #resize} may grow the disk to: address space reserved
+     *        now (and bitmap pages, on first use), never memory
+     */
+    public PageStore(long size, long capacity, long maxMemory) {
+        if (size <= 0 || size % 512 != 0 || capacity < size || capacity % 512 != 0 || capacity > MAX_SIZE) {
+            throw new IllegalArgumentException("store size and capacity must be positive multiples of 512 bytes, "
+                    + "size <= capacity <= " + MAX_SIZE + ": " + size + ", " + capacity);
         }
         Native.ensureLoaded();
         this.size = size;
-        this.pages = new PageTracker(size, maxMemory);
-        long mapped = roundUp(size);
+        this.capacity = capacity;
+        this.pages = new PageTracker(capacity, maxMemory);
+        long mapped = roundUp(capacity);
         long addr = Native.jublk_mmap(0, mapped, Native.PROT_READ | Native.PROT_WRITE,
                 Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0);
         if (addr < 0) {
@@ -63,6 +76,44 @@ public final class PageStore implements AutoCloseable {
 
     public long size() {
         return size;
+    }
+
+    /** The most {@link #resize} can grow the disk to. */
+    public long capacity() {
+        return capacity;
+    }
+
+    /**
+     * Makes the disk {@code newSize} bytes (a multiple of 512, at most {@link #capacity}).
+     * Shrinking releases everything beyond the new end, so growing again shows zeros there.
+     * Only with no request in flight: the device server calls it at a {@link StoreGate} pause.
+     *
+     * @return bytes of data released by a shrink
+     */
+    public long resize(long newSize) {
+        if (newSize <= 0 || newSize % 512 != 0 || newSize > capacity) {
+            throw new IllegalArgumentException("new size must be a positive multiple of 512 up to " + capacity
+                    + ": " + newSize);
+        }
+        long old = size;
+        if (newSize >= old) {
+            size = newSize;
+            return 0;
+        }
+        long before = usedBytes();
+        // Zero the tail while it still belongs to the disk, then cut it off. The padding of
+        // the new last page beyond newSize is zeroed too, so a later grow reads zeros there.
+        long tailStart = newSize / PAGE_SIZE * PAGE_SIZE;
+        if (tailStart < newSize) zeroPartial(newSize, Math.min(old, tailStart + PAGE_SIZE) - newSize);
+        long firstWhole = roundUp(newSize);
+        long end = roundUp(old);
+        if (firstWhole < end) {
+            NativeException.check("madvise(MADV_DONTNEED)",
+                    Native.jublk_madvise(base + firstWhole, end - firstWhole, Native.MADV_DONTNEED));
+            pages.release(firstWhole / PAGE_SIZE, (end - firstWhole) / PAGE_SIZE);
+        }
+        size = newSize;
+        return before - usedBytes();
     }
 
     /** Address of byte {@code offset} of the disk; callers check {@link #contains} first. */
@@ -146,7 +197,7 @@ public final class PageStore implements AutoCloseable {
      */
     public void releaseAll() {
         NativeException.check("madvise(MADV_DONTNEED)",
-                Native.jublk_madvise(base, roundUp(size), Native.MADV_DONTNEED));
+                Native.jublk_madvise(base, roundUp(capacity), Native.MADV_DONTNEED));
         pages.releaseAll();
     }
 
@@ -163,7 +214,7 @@ public final class PageStore implements AutoCloseable {
 
     /** Pages mapped in the store per mincore (counts zero-page mappings too). */
     public long residentPagesByMincore() {
-        return NativeException.check("mincore", Native.jublk_resident_pages(base, roundUp(size)));
+        return NativeException.check("mincore", Native.jublk_resident_pages(base, roundUp(capacity)));
     }
 
     /** Reads {@code length} bytes at {@code offset} into a new array (tests and tools, not the hot path). */
@@ -184,7 +235,7 @@ public final class PageStore implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (base != 0) {
-            Native.jublk_munmap(base, roundUp(size));
+            Native.jublk_munmap(base, roundUp(capacity));
             base = 0;
             pages.close();
         }

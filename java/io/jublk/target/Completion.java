@@ -13,7 +13,10 @@ public final class Completion {
     public int result;
     /** READ/WRITE: the data's place in memory; for a READ, 0 means "all zeros". */
     public long address;
-    /** READ: the data was already handed over (through a {@link ReadSink}); nothing to copy. */
+    /**
+     * The data was already handed over (a READ through a {@link ReadSink}), or is not to move
+     * at all (the null target): nothing to copy.
+     */
     public boolean delivered;
     /** The copy the shim performs (set by the queue): see native/jublk.h, struct jublk_io_cmd. */
     public long copyDst;
@@ -44,7 +47,7 @@ public final class Completion {
         this.result = length;
     }
 
-    /** READ whose data has been handed over already. */
+    /** READ whose data has been handed over already, or a READ/WRITE that moves no data. */
     public void delivered(int length) {
         reset();
         this.delivered = true;

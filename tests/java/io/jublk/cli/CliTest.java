@@ -68,7 +68,7 @@ class CliTest {
         assertUsageError(run("add", "-t", "ram", "--size", "1M", "-q", "0"), "--queues must be between 1 and 4096");
         assertUsageError(run("add", "-t", "ram", "--size", "1M", "--logical-block-size", "1024"),
                 "--logical-block-size must be 512 or 4096");
-        assertUsageError(run("add", "-t", "disk", "--size", "1M"), "unknown target type 'disk' (supported: ram)");
+        assertUsageError(run("add", "-t", "disk", "--size", "1M"), "unknown target type 'disk' (supported: ram, null)");
         assertUsageError(run("add", "-t", "ram", "--size", "1M", "-n", "-5"), "device id must be between 0 and");
         assertUsageError(run("add", "-t", "ram"), "Missing required option: '--size=SIZE'");
     }
@@ -80,6 +80,30 @@ class CliTest {
         System.arraycopy(args, 0, all, 1, args.length);
         picocli.CommandLine.ParseResult pr = Main.commandLine().parseArgs(all);
         return ((AddCommand) pr.subcommand().commandSpec().userObject()).config();
+    }
+
+    @Test
+    void targetTypeMaxSizeAndPartScanOptions() {
+        DeviceConfig ram = addConfig("-t", "ram", "--size", "1G");
+        assertEquals(DeviceConfig.TargetType.RAM, ram.type());
+        assertEquals(4L << 30, ram.maxSizeBytes(), "a disk may grow to 4x its size by default");
+        assertFalse(ram.noPartScan(), "partitions are scanned by default, as on any disk");
+        assertEquals(32L << 40, addConfig("-t", "ram", "--size", "16T").maxSizeBytes(), "the default is capped at 32T");
+        assertEquals(32L << 40, addConfig("-t", "ram", "--size", "32T").maxSizeBytes());
+        DeviceConfig nul = addConfig("-t", "null", "--size", "1G", "--max-size", "2G", "--no-part-scan");
+        assertEquals(DeviceConfig.TargetType.NULL, nul.type());
+        assertEquals(2L << 30, nul.maxSizeBytes());
+        assertTrue(nul.noPartScan());
+        assertUsageError(run("add", "-t", "ram", "--size", "1G", "--max-size", "512M"), "--max-size must be between --size and 32T");
+        assertUsageError(run("add", "-t", "ram", "--size", "1G", "--max-size", "64T"), "--max-size must be between --size and 32T");
+    }
+
+    @Test
+    void resizeAndDelOptions() {
+        assertUsageError(run("resize", "-n", "0"), "Missing required option: '--size=SIZE'");
+        assertUsageError(run("resize", "-n", "0", "--size", "0"), "--size must be greater than 0");
+        assertUsageError(run("resize", "-n", "0", "--size", "lots"), "invalid size 'lots'");
+        assertUsageError(run("del", "-a", "--force", "--bogus"), "Unknown option");
     }
 
     @Test

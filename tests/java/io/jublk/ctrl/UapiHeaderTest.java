@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Uapi's offsets, sizes and numbers against a real kernel header: a C program compiled
@@ -24,6 +25,7 @@ class UapiHeaderTest {
     private static final String PROGRAM = String.join("\n",
             "#include <stdio.h>",
             "#include <stddef.h>",
+            "#include <linux/ioctl.h>", // the 7.x header uses _IOWR without including it
             "#include <linux/ublk_cmd.h>",
             "#define O(s, f) printf(#s \".\" #f \" %zu\\n\", offsetof(struct s, f))",
             "#define S(s) printf(\"sizeof.\" #s \" %zu\\n\", sizeof(struct s))",
@@ -64,18 +66,42 @@ class UapiHeaderTest {
             "  V(UBLK_U_CMD_ADD_DEV); V(UBLK_U_CMD_GET_DEV_INFO); V(UBLK_U_CMD_STOP_DEV); V(UBLK_U_IO_FETCH_REQ);",
             "  V(UBLK_U_IO_COMMIT_AND_FETCH_REQ); V(UBLK_U_CMD_GET_FEATURES);",
             "#endif",
+            "#ifdef UBLK_U_CMD_UPDATE_SIZE",
+            "  V(UBLK_U_CMD_UPDATE_SIZE); V(UBLK_U_CMD_QUIESCE_DEV); V(UBLK_U_CMD_TRY_STOP_DEV);",
+            "#endif",
+            "#ifdef UBLK_F_SUPPORT_ZERO_COPY\n  V(UBLK_F_SUPPORT_ZERO_COPY);\n#endif",
+            "#ifdef UBLK_F_URING_CMD_COMP_IN_TASK\n  V(UBLK_F_URING_CMD_COMP_IN_TASK);\n#endif",
+            "#ifdef UBLK_F_NEED_GET_DATA\n  V(UBLK_F_NEED_GET_DATA);\n#endif",
+            "#ifdef UBLK_F_USER_RECOVERY\n  V(UBLK_F_USER_RECOVERY);\n#endif",
+            "#ifdef UBLK_F_USER_RECOVERY_REISSUE\n  V(UBLK_F_USER_RECOVERY_REISSUE);\n#endif",
+            "#ifdef UBLK_F_UNPRIVILEGED_DEV\n  V(UBLK_F_UNPRIVILEGED_DEV);\n#endif",
+            "#ifdef UBLK_F_CMD_IOCTL_ENCODE\n  V(UBLK_F_CMD_IOCTL_ENCODE);\n#endif",
+            "#ifdef UBLK_F_USER_COPY\n  V(UBLK_F_USER_COPY);\n#endif",
+            "#ifdef UBLK_F_ZONED\n  V(UBLK_F_ZONED);\n#endif",
+            "#ifdef UBLK_F_USER_RECOVERY_FAIL_IO\n  V(UBLK_F_USER_RECOVERY_FAIL_IO);\n#endif",
+            "#ifdef UBLK_F_UPDATE_SIZE\n  V(UBLK_F_UPDATE_SIZE);\n#endif",
+            "#ifdef UBLK_F_AUTO_BUF_REG\n  V(UBLK_F_AUTO_BUF_REG);\n#endif",
+            "#ifdef UBLK_F_QUIESCE\n  V(UBLK_F_QUIESCE);\n#endif",
+            "#ifdef UBLK_F_PER_IO_DAEMON\n  V(UBLK_F_PER_IO_DAEMON);\n#endif",
+            "#ifdef UBLK_F_BUF_REG_OFF_DAEMON\n  V(UBLK_F_BUF_REG_OFF_DAEMON);\n#endif",
+            "#ifdef UBLK_F_BATCH_IO\n  V(UBLK_F_BATCH_IO);\n#endif",
+            "#ifdef UBLK_F_INTEGRITY\n  V(UBLK_F_INTEGRITY);\n#endif",
+            "#ifdef UBLK_F_SAFE_STOP_DEV\n  V(UBLK_F_SAFE_STOP_DEV);\n#endif",
+            "#ifdef UBLK_F_NO_AUTO_PART_SCAN\n  V(UBLK_F_NO_AUTO_PART_SCAN);\n#endif",
+            "#ifdef UBLK_F_SHMEM_ZC\n  V(UBLK_F_SHMEM_ZC);\n#endif",
+            "#ifdef UBLK_F_IO_DESC_SIZE\n  V(UBLK_F_IO_DESC_SIZE);\n#endif",
             "#ifdef UBLK_PARAM_TYPE_DEVT",
             "  O(ublk_params, devt); S(ublk_param_devt);",
             "#endif",
             "  return 0;",
             "}", "");
 
-    private static Map<String, Long> compileAndRun() throws IOException, InterruptedException {
+    /** @param include a folder holding linux/ublk_cmd.h, or null for the build machine's */
+    private static Map<String, Long> compileAndRun(String include) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("jublk-uapi");
         Path src = dir.resolve("uapi.c");
         Files.writeString(src, PROGRAM);
         ProcessBuilder cc = new ProcessBuilder("gcc", "-o", dir.resolve("uapi").toString(), src.toString());
-        String include = System.getenv("JUBLK_UAPI_INCLUDE");
         if (include != null) cc.command().add(1, "-I" + include);
         Process p = cc.redirectErrorStream(true).start();
         String ccOut = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -92,8 +118,43 @@ class UapiHeaderTest {
     }
 
     @Test
-    void everyLayoutAndNumberMatchesTheKernelHeader() throws Exception {
-        Map<String, Long> h = compileAndRun();
+    void everyLayoutAndNumberMatchesTheBuildMachinesHeader() throws Exception {
+        int compared = compare(compileAndRun(System.getenv("JUBLK_UAPI_INCLUDE")));
+        assertTrue(compared >= 60, "only " + compared + " values compared");
+    }
+
+    /**
+     * The newest kernel's header (7.3, from trixie-backports' linux-libc-dev, fetched with the
+     * VM kernels by tests/setup-host.sh): the new control commands and every feature bit.
+     */
+    @Test
+    void everyLayoutAndNumberMatchesTheNewestKernelHeader() throws Exception {
+        Path header = newestHeader();
+        assumeTrue(header != null, "no 7.x ublk_cmd.h under " + VM_CACHE + " (tests/setup-host.sh fetches it)");
+        Path dir = Files.createTempDirectory("jublk-uapi-inc");
+        Files.createDirectories(dir.resolve("linux"));
+        Files.copy(header, dir.resolve("linux/ublk_cmd.h"));
+        Map<String, Long> h = compileAndRun(dir.toString());
+        int compared = compare(h);
+        for (Feature f : Feature.values()) {
+            assertTrue(h.containsKey("UBLK_F_" + f.name()), header + " lacks UBLK_F_" + f.name());
+        }
+        assertTrue(h.containsKey("UBLK_U_CMD_TRY_STOP_DEV"), "the header lacks the 7.x control commands");
+        assertTrue(compared >= 90, "only " + compared + " values compared");
+    }
+
+    private static final Path VM_CACHE = Path.of(System.getenv().getOrDefault("JUBLK_VM_CACHE", "/var/cache/jublk-vm"));
+
+    private static Path newestHeader() throws IOException {
+        if (!Files.isDirectory(VM_CACHE)) return null;
+        try (var dirs = Files.list(VM_CACHE)) {
+            return dirs.filter(d -> d.getFileName().toString().matches("7\\.[0-9]+\\.[0-9]+\\+deb13-amd64"))
+                    .map(d -> d.resolve("ublk_cmd.h")).filter(Files::isRegularFile).sorted().reduce((a, b) -> b)
+                    .orElse(null);
+        }
+    }
+
+    private static int compare(Map<String, Long> h) {
         Map<String, Long> ours = new HashMap<>();
         ours.put("sizeof.ublksrv_ctrl_cmd", (long) Uapi.CTRL_CMD_SIZE);
         ours.put("ublksrv_ctrl_cmd.dev_id", (long) Uapi.CTRL_CMD_DEV_ID);
@@ -169,6 +230,10 @@ class UapiHeaderTest {
         ours.put("UBLK_U_CMD_GET_FEATURES", (long) Uapi.ctrlOp(Uapi.CMD_GET_FEATURES) & 0xffffffffL);
         ours.put("UBLK_U_IO_FETCH_REQ", (long) Uapi.ioOp(Uapi.IO_FETCH_REQ) & 0xffffffffL);
         ours.put("UBLK_U_IO_COMMIT_AND_FETCH_REQ", (long) Uapi.ioOp(Uapi.IO_COMMIT_AND_FETCH_REQ) & 0xffffffffL);
+        ours.put("UBLK_U_CMD_UPDATE_SIZE", (long) Uapi.ctrlOp(Uapi.CMD_UPDATE_SIZE) & 0xffffffffL);
+        ours.put("UBLK_U_CMD_QUIESCE_DEV", (long) Uapi.ctrlOp(Uapi.CMD_QUIESCE_DEV) & 0xffffffffL);
+        ours.put("UBLK_U_CMD_TRY_STOP_DEV", (long) Uapi.ctrlOp(Uapi.CMD_TRY_STOP_DEV) & 0xffffffffL);
+        for (Feature f : Feature.values()) ours.put("UBLK_F_" + f.name(), f.bit);
 
         int compared = 0;
         for (Map.Entry<String, Long> e : h.entrySet()) {
@@ -176,7 +241,7 @@ class UapiHeaderTest {
             assertEquals(e.getValue(), ours.get(e.getKey()), e.getKey() + ": header says " + e.getValue());
             compared++;
         }
-        assertTrue(compared >= 60, "only " + compared + " values compared: " + h.keySet());
         System.out.println("UapiHeaderTest: " + compared + " values match the kernel header");
+        return compared;
     }
 }

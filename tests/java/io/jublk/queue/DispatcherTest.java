@@ -111,6 +111,25 @@ class DispatcherTest {
     }
 
     @Test
+    void theNullTargetCompletesReadsAndWritesWithNoCopyAndChecksBounds() {
+        try (io.jublk.store.PageStore store = new io.jublk.store.PageStore(1 << 20)) {
+            Dispatcher nul = new Dispatcher(new io.jublk.target.NullTarget(store), DEPTH, BUF_BASE, BUF, stats);
+            ByteBuffer ev = events(3);
+            event(ev, 0, 0, 0, Uapi.OP_READ, 8, 0);
+            event(ev, 1, 1, 0, Uapi.OP_WRITE, 8, 8);
+            event(ev, 2, 2, 0, Uapi.OP_WRITE, 8, (1 << 20) / 512); // just beyond the end
+            ByteBuffer c = cmds();
+            assertEquals(3, nul.dispatch(ev, 3, c));
+            for (int i = 0; i < 2; i++) {
+                assertEquals(4096, c.getInt(i * ShimLayout.CMD_SIZE + ShimLayout.CMD_RESULT));
+                assertEquals(0, c.getLong(i * ShimLayout.CMD_SIZE + ShimLayout.CMD_COPY_LEN), "no data moves");
+            }
+            assertEquals(Errno.EIO.negative(), c.getInt(2 * ShimLayout.CMD_SIZE + ShimLayout.CMD_RESULT));
+            assertEquals(0, store.usedBytes(), "the null target never writes its store");
+        }
+    }
+
+    @Test
     void nonDataOpsCommitZeroAndFlagsAreTestedUnshifted() {
         ByteBuffer ev = events(4);
         event(ev, 0, 0, 0, Uapi.OP_FLUSH, 0, 0);

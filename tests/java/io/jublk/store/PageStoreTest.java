@@ -107,4 +107,31 @@ class PageStoreTest {
         assertThrows(IllegalArgumentException.class, () -> new PageStore(0));
         assertThrows(IllegalArgumentException.class, () -> new PageStore(1000));
     }
+
+    @Test
+    void shrinkReleasesTheTailAndGrowingAgainShowsZeros() {
+        try (PageStore s = new PageStore(4 * MiB, 16 * MiB, 0)) {
+            assertEquals(16 * MiB, s.capacity());
+            byte[] data = random((int) (4 * MiB), 7);
+            s.write(0, data);
+            assertFalse(s.contains(4 * MiB, 512), "beyond the size, inside the capacity, is outside the disk");
+            assertEquals(0, s.resize(8 * MiB), "growing releases nothing");
+            byte[] more = random((int) MiB, 8);
+            s.write(6 * MiB, more);
+            assertArrayEquals(data, s.read(0, data.length), "growing keeps the data");
+            assertEquals(5 * MiB, s.usedBytes());
+            long cut = MiB + 1024; // not page aligned: the rest of its page must read as zeros later
+            long released = s.resize(cut);
+            assertEquals(cut, s.size());
+            assertEquals(5 * MiB - (MiB + 4096), released, "every page beyond the new end is released");
+            assertEquals(MiB + 4096, s.usedBytes());
+            assertFalse(s.contains(cut, 512));
+            assertArrayEquals(java.util.Arrays.copyOf(data, (int) cut), s.read(0, (int) cut), "data before the end kept");
+            s.resize(8 * MiB);
+            assertArrayEquals(new byte[(int) (8 * MiB - cut)], s.read(cut, (int) (8 * MiB - cut)),
+                    "after growing again the old tail reads as zeros");
+            assertThrows(IllegalArgumentException.class, () -> s.resize(17 * MiB), "beyond the capacity");
+            assertThrows(IllegalArgumentException.class, () -> s.resize(1000), "not a multiple of 512");
+        }
+    }
 }

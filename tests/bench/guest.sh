@@ -1,5 +1,6 @@
 #!/bin/bash
-# Runs inside the VM (see run.sh): brd and jublk side by side, same fio jobs, same boot.
+# Runs inside the VM (see run.sh): brd, jublk's configurations and (if installed) ublksrv's
+# null target side by side, same fio jobs, same boot, $runs rounds of every job.
 set -euo pipefail
 OUT=$JUBLK_VM_OUT
 . "$OUT/params"
@@ -12,7 +13,7 @@ IFS=';' read -ra config_list <<< "$configs"
 for c in "${config_list[@]}"; do
     label=${c%%=*}; args=${c#*=}
     # shellcheck disable=SC2086  # ADD-ARGS are words on purpose
-    if ! dev=$($U add -t ram --size "${size}M" -d 128 $args); then
+    if ! dev=$($U add --size "${size}M" -d 128 $args); then
         # A failed start is reported, with its evidence, and its column is left out; it is
         # not retried (a failure once is a failure).
         echo "$label: FAILED: ublk add did not start (evidence in $OUT/run-jublk-$label); left out of the table"
@@ -21,8 +22,26 @@ for c in "${config_list[@]}"; do
         continue
     fi
     devices="$devices $label=$dev"
-    echo "$label: ublk add -t ram --size ${size}M -d 128 $args -> $dev"
+    echo "$label: ublk add --size ${size}M -d 128 $args -> $dev"
 done
+# The C reference server, when the host has it (JUBLK_BENCH_UBLKSRV: path of its 'ublk' binary):
+# its null target per tag, and on kernels with UBLK_F_BATCH_IO also with --batch-io.
+if [ -n "${ublksrv:-}" ] && [ -x "$ublksrv" ]; then
+    variants="ublksrv-null="
+    $U features | grep -q ' BATCH_IO ' && variants="$variants;ublksrv-batch=--batch-io"
+    IFS=';' read -ra vs <<< "$variants"
+    for v in "${vs[@]}"; do
+        label=${v%%=*}; extra=${v#*=}
+        before=$(ls /dev/ublkb* 2>/dev/null | sort)
+        # shellcheck disable=SC2086
+        if timeout 60 "$ublksrv" add -t null -q 1 -d 128 --size "${size}M" $extra > "$OUT/$label.add" 2>&1; then
+            dev=$(comm -13 <(echo "$before") <(ls /dev/ublkb* | sort) | head -n 1)
+            [ -n "$dev" ] && devices="$devices $label=$dev" && echo "$label: $ublksrv add -t null $extra -> $dev"
+        else
+            echo "$label: FAILED to start (see $OUT/$label.add); left out"
+        fi
+    done
+fi
 echo "devices: $devices"
 uname -r > "$OUT/kernel"; nproc > "$OUT/cpus"
 # Prefill every device so reads touch real data (and the store's memory is allocated).
@@ -51,26 +70,29 @@ print(j.get("wakeups", 0), j.get("ring_events", 0))
 PY
 }
 cpu_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
+for run in $(seq "$runs"); do
 for j in $jobs; do
     IFS=: read -r name rw bs qd nj <<< "$j"
+    [ -z "${only:-}" ] || [[ " $only " == *" $name "* ]] || continue
     for d in $devices; do
         label=${d%%=*}; dev=${d#*=}
         read -r w0 e0 < <(ring_counts "$dev")
         read -r b0 t0 < <(cpu_busy)
         fio --name="$name" --filename="$dev" --direct=1 --ioengine=io_uring --rw="$rw" --bs="$bs" \
             --iodepth="$qd" --numjobs="$nj" --group_reporting --time_based --runtime="$runtime" --ramp_time=1 \
-            --size="${size}M" --randrepeat=0 --norandommap --output-format=json > "$OUT/$name.$label.json"
+            --size="${size}M" --randrepeat=0 --norandommap --output-format=json > "$OUT/$name.$label.r$run.json"
         read -r b1 t1 < <(cpu_busy)
-        echo "$(( (b1 - b0) * 100 / (t1 - t0 + 1) ))" > "$OUT/$name.$label.cpu"
+        echo "$(( (b1 - b0) * 100 / (t1 - t0 + 1) ))" > "$OUT/$name.$label.r$run.cpu"
         read -r w1 e1 < <(ring_counts "$dev")
-        echo "$((w1 - w0)) $((e1 - e0))" > "$OUT/$name.$label.ring"
-        echo "  $name on $label done"
+        echo "$((w1 - w0)) $((e1 - e0))" > "$OUT/$name.$label.r$run.ring"
+        echo "  run $run: $name on $label done"
     done
+done
 done
 # Memory: RSS of the server beyond the data it stores.
 for d in $devices; do
     label=${d%%=*}; dev=${d#*=}
-    [ "$label" = brd ] && continue
+    case "$label" in brd|ublksrv*) continue ;; esac
     id=${dev#/dev/ublkb}
     pid=$($U list --json | python3 -c "import json,sys; print([x for x in json.load(sys.stdin) if x['id']==$id][0]['server_pid'])")
     rss=$(awk '/^VmRSS/{print $2 * 1024}' /proc/$pid/status)
@@ -78,3 +100,4 @@ for d in $devices; do
     echo "$label $rss $store" >> "$OUT/memory"
 done
 $U del -a
+[ -n "${ublksrv:-}" ] && [ -x "$ublksrv" ] && timeout 60 "$ublksrv" del -a > /dev/null 2>&1 || true

@@ -628,7 +628,8 @@ t_del_refuses_mounted_unless_force() {
     mkfs.ext4 -q "$dev" && mkdir -p /mnt/jublk-d && mount "$dev" /mnt/jublk-d || fail "mkfs/mount"
     echo hello > /mnt/jublk-d/f; sync
     run_bad "del of a mounted disk" 6 -- del -n "$id"
-    "$U" del -n "$id" 2>&1 | grep -q -- '--force' || fail "the error does not mention --force"
+    err=$("$U" del -n "$id" 2>&1)
+    printf '%s' "$err" | grep -q -- '--force' || fail "the error does not mention --force: $err"
     [ "$(cat /mnt/jublk-d/f)" = hello ] || fail "the mounted filesystem is not intact after the refused del"
     run_bad "del -a with a mounted disk" 6 -- del -a
     umount /mnt/jublk-d

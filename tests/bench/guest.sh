@@ -56,8 +56,9 @@ read-128k-qd8:read:128k:8:1 write-128k-qd8:write:128k:8:1 read-1m-qd8:read:1m:8:
 # A jublk server's wake-ups and ring events so far, straight from its control socket (the CLI's
 # JVM start would cost seconds per call under emulation): "WAKEUPS EVENTS", or "0 0" for brd.
 ring_counts() {
-    case "$1" in /dev/ublkb*) ;; *) echo "0 0"; return ;; esac
-    python3 - "/run/jublk/ublk${1#/dev/ublkb}.sock" <<'PY'
+    local sock="/run/jublk/ublk${1#/dev/ublkb}.sock"
+    [ -S "$sock" ] || { echo "0 0"; return; }  # brd, ublksrv
+    python3 - "$sock" <<'PY'
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"stats\n")
 reply = b""

@@ -633,15 +633,19 @@ t_del_refuses_mounted_unless_force() {
     [ "$(cat /mnt/jublk-d/f)" = hello ] || fail "the mounted filesystem is not intact after the refused del"
     run_bad "del -a with a mounted disk" 6 -- del -a
     umount /mnt/jublk-d
-    # A plain opener (not a mount): the kernel sees it only with SAFE_STOP_DEV (7.x).
+    # A plain opener (not a mount): 7.x's TRY_STOP_DEV sees it; on 6.12 the /proc scan does.
     sleep 60 < "$dev" & holder=$!
     sleep 1
-    if is_7x; then
-        run_bad "del of an open disk (7.x: TRY_STOP_DEV)" 6 -- del -n "$id"
-        "$U" del --force -n "$id" || fail "del --force of an open disk"
-    else
-        "$U" del -n "$id" || fail "del of a disk merely open (6.12 cannot see plain openers)"
+    run_bad "del of an open disk" 6 -- del -n "$id"
+    if ! is_7x; then
+        err=$("$U" del -n "$id" 2>&1)
+        printf '%s' "$err" | grep -q "by $holder (sleep)" || fail "the error does not name the holder: $err"
     fi
+    kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+    dd if="$dev" of=/dev/null bs=4k count=1 iflag=direct status=none || fail "the refused disk does not serve I/O"
+    sleep 60 < "$dev" & holder=$!
+    sleep 1
+    "$U" del --force -n "$id" || fail "del --force of an open disk"
     kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
     [ "$(dev_count)" -eq 0 ] || fail "device left"
     dev=$(add_dev --size 64M) || fail "add 2"
@@ -700,12 +704,12 @@ t_no_part_scan_option() {
     "$U" del -n "$id"
 }
 
-# 1 MiB sequential O_DIRECT writes with 8 in flight on 2 queues, 6 fills per copy mode
+# 1 MiB sequential O_DIRECT writes with 8 in flight on 2 queues, 4 fills per copy mode
 # (the benchmark's prefill, which once failed with EIO on 7.3 in the issue's report).
 t_one_mib_sequential_fills() {
     for mode in user_copy buffer; do
         dev=$(add_dev --size 128M -q 2 --copy-mode "$mode") || fail "add $mode"
-        for i in 1 2 3; do
+        for i in 1 2; do
             fio --name=fill --filename="$dev" --direct=1 --ioengine=io_uring --rw=write --bs=1M --iodepth=8 \
                 --size=128M --verify=crc32c --verify_fatal=1 --do_verify=1 --output-format=terse --minimal \
                 > /tmp/fio-fill.out 2>&1 || { cat /tmp/fio-fill.out; dmesg | tail -n 20; fail "1M fill $i ($mode)"; }
@@ -713,7 +717,7 @@ t_one_mib_sequential_fills() {
         done
         [ "$("$U" stats -n "${dev#/dev/ublkb}" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["errors"])')" -eq 0 ] \
             || fail "the server counted errors ($mode)"
-        echo "  6 fills of 128 MiB verified ($mode)"
+        echo "  4 fills of 128 MiB verified ($mode)"
         "$U" del -n "${dev#/dev/ublkb}" || fail "del"
     done
 }
@@ -738,9 +742,9 @@ cleanup_between() {
 
 # The core set run on the second kernel: every kernel-dependent feature, data integrity at
 # 4k and 1M with 2 queues, a filesystem, discard, flush, kill -9 — what can differ by kernel.
-CORE=(t_features_names_every_bit t_list_empty t_fio_verify_2_queues t_one_mib_sequential_fills
+CORE=(t_features_names_every_bit t_fio_verify_2_queues t_one_mib_sequential_fills
       t_ext4_mkfs_mount_fsck t_discard_releases_memory t_flush_releases_memory_and_reads_zeros
-      t_kill9_server_under_io t_bad_input t_copy_mode_buffer_verifies t_null_target_moves_no_data
+      t_kill9_server_under_io t_copy_mode_buffer_verifies t_null_target_moves_no_data
       t_del_refuses_mounted_unless_force t_resize_grows_and_shrinks t_no_part_scan_option t_dmesg_clean)
 
 if [ "${1:-}" = --one ]; then

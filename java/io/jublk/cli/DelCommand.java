@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
     "Works also for a device whose server has died.",
     "A disk that is mounted or open is refused (EBUSY, exit 6) unless --force: with a",
     "7.x kernel (UBLK_F_SAFE_STOP_DEV) the kernel checks for any opener and stops the",
-    "disk in the same step; on older kernels only a mount or exclusive holder is seen."})
+    "disk in the same step; on older kernels jublk looks for a mount and scans /proc",
+    "for openers first (not atomic: an open racing the del can slip in)."})
 final class DelCommand implements Callable<Integer> {
 
     static final class Which {

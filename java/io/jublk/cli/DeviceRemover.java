@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Unless forced, a disk someone has open is left alone: with UBLK_F_SAFE_STOP_DEV the
  * kernel checks and stops atomically (TRY_STOP_DEV: any opener, a mount included); without
- * it an exclusive open probes for a mount or another exclusive holder (plain openers such
- * as a running fio go unnoticed on those kernels).
+ * it an exclusive open probes for a mount or another exclusive holder and a scan of
+ * /proc/PID/fd for any other opener — not atomic: an open racing the stop can slip in.
  */
 final class DeviceRemover {
     private final Control control;
@@ -85,6 +85,13 @@ final class DeviceRemover {
             int fd = Native.jublk_open(info.blockDevice(), Native.O_RDONLY | Native.O_EXCL);
             open = fd == Errno.EBUSY.negative();
             if (fd >= 0) Native.jublk_close(fd);
+            if (!open) {
+                String holder = OpenFiles.firstHolder(info.blockDevice());
+                if (holder != null) {
+                    throw new JublkException(Reason.BUSY, info.blockDevice() + " is open (by " + holder
+                            + "); close it, or use 'ublk del --force' to remove it anyway (its I/O then fails)");
+                }
+            }
         }
         if (open) {
             throw new JublkException(Reason.BUSY, info.blockDevice() + " is " + (Feature.SAFE_STOP_DEV.in(features)

@@ -39,7 +39,7 @@ final class DelCommand implements Callable<Integer> {
     int timeoutSeconds;
 
     @Option(names = {"-f", "--force"},
-            description = "Remove the device even if it is mounted or open: its I/O fails from then on.")
+            description = "Remove the device even if it is mounted or open: its I/O fails from then on, its memory is released, and the kernel frees the id when the last opener closes it.")
     boolean force;
 
     @Override

@@ -28,6 +28,8 @@ final class DeviceRemover {
     private final Control control;
     private final long timeoutMs;
     private final boolean force;
+    /** With --force, how long a stopped device may take to go before an opener is assumed to hold it. */
+    private static final long FORCED_WAIT_MS = 1_000;
     private long features = -1;
 
     DeviceRemover(Control control, long timeoutMs, boolean force) {
@@ -64,7 +66,16 @@ final class DeviceRemover {
                 if (e.reason() != Reason.NO_DEVICE) throw e;
             }
         }
+        long forcedEnd = Math.min(deadline, System.currentTimeMillis() + FORCED_WAIT_MS);
         while (control.exists(id)) {
+            if (force && System.currentTimeMillis() > forcedEnd && serverGone(info)) {
+                // Stopped, server gone (memory released), deletion queued with the kernel: what is
+                // left is an id held by someone else's open file, freed when they close it.
+                RunDir.removeDeviceFiles(id);
+                System.err.println("ublk: device " + id + " stopped and its memory released; another process "
+                        + "still has it open, and the kernel frees id " + id + " when that process closes it");
+                return;
+            }
             if (System.currentTimeMillis() > deadline) {
                 throw new JublkException(Reason.TIMEOUT, "device " + id + " was stopped but is not gone after "
                         + timeoutMs / 1000 + " s: another process still holds " + info.charDevice() + " or "
@@ -98,6 +109,10 @@ final class DeviceRemover {
                     ? "open or mounted" : "mounted or held open exclusively") + " (EBUSY); unmount or close it, or "
                     + "use 'ublk del --force' to remove it anyway (its I/O then fails)");
         }
+    }
+
+    private static boolean serverGone(DevInfo info) {
+        return info.serverPid() <= 0 || ProcessHandle.of(info.serverPid()).map(p -> !p.isAlive()).orElse(true);
     }
 
     private static void waitForExit(ProcessHandle p, long deadline) {

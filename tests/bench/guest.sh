@@ -47,8 +47,16 @@ uname -r > "$OUT/kernel"; nproc > "$OUT/cpus"
 # Prefill every device so reads touch real data (and the store's memory is allocated).
 for d in $devices; do
     dev=${d#*=}
-    fio --name=prefill --filename="$dev" --direct=1 --ioengine=io_uring --rw=write --bs=1M --iodepth=8 \
-        --size="${size}M" --output-format=terse > /dev/null
+    # A failed prefill stops the benchmark with its evidence: which server (alive or not, its log,
+    # any JVM crash report) and the kernel log. (Issue 10's one EIO on 7.3 left none.)
+    if ! fio --name=prefill --filename="$dev" --direct=1 --ioengine=io_uring --rw=write --bs=1M --iodepth=8 \
+        --size="${size}M" --output-format=terse > "$OUT/prefill.out" 2>&1; then
+        echo "prefill of ${d%%=*} ($dev) FAILED:"; tail -n 5 "$OUT/prefill.out"
+        $U list || true
+        save_server_evidence "$OUT/prefill-failure"
+        dmesg | tail -n 40
+        exit 1
+    fi
 done
 jobs="randread-4k-qd1:randread:4k:1:1 randread-4k-qd32:randread:4k:32:1 randread-4k-qd32-2j:randread:4k:32:2
 randwrite-4k-qd1:randwrite:4k:1:1 randwrite-4k-qd32:randwrite:4k:32:1 randwrite-4k-qd32-2j:randwrite:4k:32:2

@@ -100,9 +100,9 @@ final class AddCommand implements Callable<Integer> {
         if (timeoutSeconds < 1) throw new JublkException(Reason.USAGE, "--timeout must be at least 1 second");
         if (!foreground) {
             List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
-            return new BackgroundStart(args, timeoutSeconds * 1000L).run();
+            return new BackgroundStart(args, config, timeoutSeconds * 1000L).run();
         }
-        return serve(config);
+        return serve(config, notify);
     }
 
     DeviceConfig config() {
@@ -125,7 +125,11 @@ final class AddCommand implements Callable<Integer> {
         throw new JublkException(Reason.USAGE, "unknown --copy-mode '" + copyMode + "' (use user_copy or buffer)");
     }
 
-    private int serve(DeviceConfig config) throws InterruptedException {
+    /**
+     * Serves the device in this process until it is deleted or a signal stops it. With
+     * {@code notify}, progress goes to stdout as BackgroundStart's protocol lines.
+     */
+    static int serve(DeviceConfig config, boolean notify) throws InterruptedException {
         DeviceServer server = new DeviceServer(config);
         PrintStream out = System.out;
         Thread hook = new Thread(() -> {

@@ -3,6 +3,7 @@ package io.jublk.cli;
 import io.jublk.JublkException;
 import io.jublk.JublkException.Reason;
 import io.jublk.ctrl.Control;
+import io.jublk.daemon.DeviceConfig;
 import io.jublk.daemon.RunDir;
 
 import java.io.BufferedReader;
@@ -29,13 +30,21 @@ import java.util.concurrent.TimeUnit;
 final class BackgroundStart {
     static final String ADDED = "jublk-added ";
     static final String READY = "jublk-ready ";
+    /**
+     * The parsed configuration, handed to the server so it can skip picocli (Main.main):
+     * building the command model reflectively was the largest part of a server's start.
+     */
+    static final String CONFIG_ENV = "JUBLK_SERVER_CONFIG";
     private static final String EOF = "\0eof";
 
     private final List<String> args;
+    private final DeviceConfig config;
     private final long timeoutMs;
 
-    BackgroundStart(List<String> originalArgs, long timeoutMs) {
+    /** {@code originalArgs} name the server in {@code ps}; {@code config} is what it serves. */
+    BackgroundStart(List<String> originalArgs, DeviceConfig config, long timeoutMs) {
         this.args = originalArgs;
+        this.config = config;
         this.timeoutMs = timeoutMs;
     }
 
@@ -48,6 +57,7 @@ final class BackgroundStart {
         Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put("JUBLK_ROLE", "server");
+        pb.environment().put(CONFIG_ENV, config.encode());
         Process p = pb.start();
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Thread reader = new Thread(() -> readLines(p, lines), "ublk-add-reader");

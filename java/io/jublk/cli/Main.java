@@ -1,6 +1,7 @@
 package io.jublk.cli;
 
 import io.jublk.JublkException;
+import io.jublk.daemon.DeviceConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,9 +22,6 @@ import java.io.PrintWriter;
             "  ublk flush -n 0             release its memory; it then reads as zeros",
             "  ublk del -n 0               delete device 0 and release its memory",
         },
-        subcommands = {AddCommand.class, DelCommand.class, ListCommand.class, FlushCommand.class, ResizeCommand.class, StatsCommand.class,
-            FeaturesCommand.class, DocsCommand.class,
-            CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {
             "  0  success",
@@ -53,19 +51,74 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        String prepared = System.getenv(BackgroundStart.CONFIG_ENV);
+        if (prepared != null && "server".equals(System.getenv("JUBLK_ROLE"))) {
+            // A background server started by 'ublk add': its parent parsed and validated the
+            // command line and passed the result, so this process skips picocli (measured in
+            // the emulated test VM: 8-13 s of a 26-37 s server start; ~0.1 s on real CPUs).
+            System.exit(servePrepared(prepared, args));
+        }
         System.exit(run(args));
+    }
+
+    private static int servePrepared(String config, String[] args) {
+        PrintWriter err = new PrintWriter(System.err, true);
+        try {
+            return AddCommand.serve(DeviceConfig.decode(config), true);
+        } catch (Exception e) {
+            return report(e, err, debugRequested(args));
+        }
     }
 
     /** Runs the command line and returns the exit code (tests call this directly). */
     public static int run(String... args) {
-        return commandLine().execute(args);
+        return commandLine(args).execute(args);
     }
 
+    /**
+     * Every subcommand, in the order the usage lists them. Registered programmatically rather
+     * than in the annotation so that a call builds only the model of the command it runs:
+     * picocli reads each command's annotations reflectively, and its classes (Java 5 bytecode)
+     * cannot be in the class-data-sharing archive, so building all of them was most of a CLI
+     * call's start-up (~75% of 0.27 s on the host, several seconds in the emulated test VM).
+     */
+    private static final Class<?>[] SUBCOMMANDS = {
+        AddCommand.class, DelCommand.class, ListCommand.class, FlushCommand.class, ResizeCommand.class,
+        StatsCommand.class, FeaturesCommand.class, DocsCommand.class, CommandLine.HelpCommand.class,
+    };
+
+    /** The full command line, every subcommand registered (help, docs, tests). */
     static CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /**
+     * The command line for these arguments: only the named subcommand when the first
+     * non-option argument names one; all of them otherwise (help, usage errors, docs).
+     */
+    static CommandLine commandLine(String[] args) {
         CommandLine cl = new CommandLine(new Main());
+        Class<?> only = requestedSubcommand(args);
+        for (Class<?> c : SUBCOMMANDS) {
+            if (only == null || c == only) cl.addSubcommand(c);
+        }
         cl.setExecutionExceptionHandler(Main::onError);
         cl.setParameterExceptionHandler(Main::onUsageError);
         return cl;
+    }
+
+    /** The subcommand class named by the first non-option argument, or null (then all are needed). */
+    private static Class<?> requestedSubcommand(String[] args) {
+        for (String a : args) {
+            if (a.startsWith("-")) continue;
+            for (Class<?> c : SUBCOMMANDS) {
+                if (c == DocsCommand.class || c == CommandLine.HelpCommand.class) continue;  // both walk every command
+                Command cmd = c.getAnnotation(Command.class);
+                if (cmd.name().equals(a) || java.util.Arrays.asList(cmd.aliases()).contains(a)) return c;
+            }
+            return null;
+        }
+        return null;
     }
 
     private static boolean debugRequested(String[] args) {
@@ -74,8 +127,11 @@ public final class Main implements Runnable {
     }
 
     private static int onError(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
-        PrintWriter err = cl.getErr();
-        boolean debug = debugRequested(parsed.originalArgs().toArray(new String[0]));
+        return report(e, cl.getErr(), debugRequested(parsed.originalArgs().toArray(new String[0])));
+    }
+
+    /** One line naming the failure (a stack trace only with --debug); returns the exit code. */
+    private static int report(Exception e, PrintWriter err, boolean debug) {
         if (e instanceof JublkException) {
             JublkException je = (JublkException) e;
             err.println("ublk: " + je.getMessage());

@@ -102,6 +102,42 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
         return (kernelFeatures.getAsLong() & needed) == needed ? PREFERRED_COPY_MODE : FALLBACK_COPY_MODE;
     }
 
+    /**
+     * This configuration as one line of {@code name=value} fields, for handing it to a
+     * background server without a second command-line parse ({@link #decode}).
+     */
+    public String encode() {
+        return "type=" + type + " devId=" + devId + " sizeBytes=" + sizeBytes + " maxSizeBytes=" + maxSizeBytes
+                + " queues=" + queues + " depth=" + depth + " logicalBlockSize=" + logicalBlockSize
+                + " maxIoBytes=" + maxIoBytes + " maxMemory=" + maxMemory
+                + " copyMode=" + (copyMode == null ? "default" : copyMode.name()) + " pollMicros=" + pollMicros
+                + " pinQueues=" + pinQueues + " noPartScan=" + noPartScan;
+    }
+
+    /** The configuration {@link #encode} wrote; validated again by the constructor. */
+    public static DeviceConfig decode(String line) {
+        java.util.Map<String, String> f = new java.util.HashMap<>();
+        for (String field : line.trim().split(" +")) {
+            int eq = field.indexOf('=');
+            if (eq <= 0) throw new IllegalArgumentException("bad device configuration field '" + field + "'");
+            f.put(field.substring(0, eq), field.substring(eq + 1));
+        }
+        String mode = field(f, "copyMode");
+        return new DeviceConfig(TargetType.valueOf(field(f, "type")), Integer.parseInt(field(f, "devId")),
+                Long.parseLong(field(f, "sizeBytes")), Long.parseLong(field(f, "maxSizeBytes")),
+                Integer.parseInt(field(f, "queues")), Integer.parseInt(field(f, "depth")),
+                Integer.parseInt(field(f, "logicalBlockSize")), Integer.parseInt(field(f, "maxIoBytes")),
+                Long.parseLong(field(f, "maxMemory")), mode.equals("default") ? null : CopyMode.valueOf(mode),
+                Integer.parseInt(field(f, "pollMicros")), Boolean.parseBoolean(field(f, "pinQueues")),
+                Boolean.parseBoolean(field(f, "noPartScan")));
+    }
+
+    private static String field(java.util.Map<String, String> fields, String name) {
+        String v = fields.get(name);
+        if (v == null) throw new IllegalArgumentException("device configuration without '" + name + "'");
+        return v;
+    }
+
     private static JublkException usage(String message) {
         return new JublkException(Reason.USAGE, message);
     }

@@ -82,6 +82,23 @@ class CliTest {
         return ((AddCommand) pr.subcommand().commandSpec().userObject()).config();
     }
 
+    /** The background server gets the parsed configuration, not a second parse: it must arrive whole. */
+    @Test
+    void configurationHandedToTheServerArrivesUnchanged() {
+        DeviceConfig[] configs = {
+            addConfig("-t", "ram", "--size", "1G"),
+            addConfig("-t", "null", "--size", "16T", "--max-size", "32T", "-n", "7", "-q", "2", "-d", "64",
+                    "--logical-block-size", "4096", "--max-memory", "256M", "--copy-mode", "buffer", "--poll", "20",
+                    "--pin-queues", "--no-part-scan"),
+        };
+        for (DeviceConfig c : configs) assertEquals(c, DeviceConfig.decode(c.encode()), c.encode());
+        assertThrows(IllegalArgumentException.class, () -> DeviceConfig.decode("type=RAM devId=1"),
+                "a configuration with fields missing is refused, not defaulted");
+        assertThrows(JublkException.class,
+                () -> DeviceConfig.decode(configs[0].encode().replace("depth=128", "depth=0")),
+                "a decoded configuration is validated like a parsed one");
+    }
+
     @Test
     void targetTypeMaxSizeAndPartScanOptions() {
         DeviceConfig ram = addConfig("-t", "ram", "--size", "1G");

@@ -60,9 +60,6 @@ tail -n +1 -F "$out/guest.log" 2>/dev/null &
 tailer=$!
 trap 'kill $tailer 2>/dev/null || true' EXIT
 
-# Software emulation occasionally crashes the guest kernel while it boots (an int3 oops in
-# text patching under multi-threaded TCG, seen about once in ten boots). A boot that dies
-# before the script starts is retried, at most twice; anything later is a real failure.
 # No retry: a guest that crashes while booting is a failure like any other, shown with its
 # console log below. (An earlier version rebooted up to twice after a boot oops seen under
 # multi-threaded TCG; under the default single-threaded TCG none was seen in any kept log.)

@@ -35,6 +35,9 @@ final class BackgroundStart {
      * building the command model reflectively was the largest part of a server's start.
      */
     static final String CONFIG_ENV = "JUBLK_SERVER_CONFIG";
+    /** Tells the launcher (JVM flags) and Main (the prepared configuration) that this is a server. */
+    static final String ROLE_ENV = "JUBLK_ROLE";
+    static final String SERVER_ROLE = "server";
     private static final String EOF = "\0eof";
 
     private final List<String> args;
@@ -56,7 +59,7 @@ final class BackgroundStart {
         Files.deleteIfExists(log);
         Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        pb.environment().put("JUBLK_ROLE", "server");
+        pb.environment().put(ROLE_ENV, SERVER_ROLE);
         pb.environment().put(CONFIG_ENV, config.encode());
         Process p = pb.start();
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();

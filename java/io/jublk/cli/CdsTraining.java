@@ -30,7 +30,6 @@ public final class CdsTraining {
 
         StringWriter sink = new StringWriter();
         CommandLine all = Main.commandLine();
-        all.setOut(new PrintWriter(sink));
         all.usage(new PrintWriter(sink));
         for (CommandLine sub : all.getSubcommands().values()) sub.usage(new PrintWriter(sink));
         String[][] typical = {

@@ -52,7 +52,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         String prepared = System.getenv(BackgroundStart.CONFIG_ENV);
-        if (prepared != null && "server".equals(System.getenv("JUBLK_ROLE"))) {
+        if (prepared != null && BackgroundStart.SERVER_ROLE.equals(System.getenv(BackgroundStart.ROLE_ENV))) {
             // A background server started by 'ublk add': its parent parsed and validated the
             // command line and passed the result, so this process skips picocli (measured in
             // the emulated test VM: 8-13 s of a 26-37 s server start; ~0.1 s on real CPUs).

@@ -47,9 +47,55 @@ struct ring {
 	/* how long the last wait for new work lasted (polled or slept); UINT64_MAX after an idle timeout */
 	uint64_t last_gap_ns;
 	struct io_uring_cqe *cqes;
+	/* BATCH_IO state (jublk_batch_setup), NULL for the per-tag commands */
+	struct batch *batch;
 };
 
 static inline struct ring *R(int64_t h) { return (struct ring *)(uintptr_t)h; }
+
+/* Not in the 6.1 uapi headers of the build host. */
+#ifndef IORING_URING_CMD_MULTISHOT
+#define IORING_URING_CMD_MULTISHOT (1U << 1)
+#endif
+#define UBLK_IO_PREP_IO_CMDS 0x25
+#define UBLK_IO_COMMIT_IO_CMDS 0x26
+#define UBLK_IO_FETCH_IO_CMDS 0x27
+#define UBLK_BATCH_F_HAS_BUF_ADDR (1 << 1)
+/* struct ublk_batch_io (at SQE offset 48) and struct ublk_elem_header: checked in UapiHeaderTest */
+#define BATCH_IO_Q_ID 0
+#define BATCH_IO_FLAGS 2
+#define BATCH_IO_NR_ELEM 4
+#define BATCH_IO_ELEM_BYTES 6
+#define BATCH_IO_SIZE 16
+#define ELEM_TAG 0
+#define ELEM_BUF_INDEX 2
+#define ELEM_RESULT 4
+#define ELEM_HEADER_SIZE 8
+/* user_data tag of a batch command's own CQE: no request has it */
+#define BATCH_NO_TAG 0xffffu
+/* bytes of each provided buffer FETCH_IO_CMDS writes tags (u16) into */
+#define FETCH_BUF_BYTES 128
+
+/*
+ * A queue ring's UBLK_F_BATCH_IO state. FETCH_IO_CMDS is multishot: each CQE carries the
+ * tags of new requests in one buffer of a provided-buffer ring (group 0), which goes back
+ * to the ring as soon as the tags are read. As many buffers as tags: every unread CQE
+ * holds at least one tag, so the kernel never runs out. PREP/COMMIT read their elements
+ * from one of two element buffers, busy until the command's CQE is seen.
+ */
+struct batch {
+	uint16_t q_id;
+	uint16_t depth;
+	uint8_t elem_bytes;	/* 8, or 16 with a buffer address (UBLK_BATCH_F_HAS_BUF_ADDR) */
+	struct io_uring_buf_ring *br;
+	size_t br_len;
+	uint32_t nbufs;		/* power of two */
+	uint8_t *tag_bufs;	/* nbufs * FETCH_BUF_BYTES */
+	size_t tag_bufs_len;
+	uint8_t *elems[2];	/* depth * 16 bytes each */
+	size_t elems_len;
+	int elems_busy[2];
+};
 
 static int sys_setup(unsigned entries, struct io_uring_params *p)
 {
@@ -132,6 +178,20 @@ fail:;
 	return -err;
 }
 
+static void batch_free(struct batch *b)
+{
+	if (!b)
+		return;
+	if (b->br)
+		munmap(b->br, b->br_len);
+	if (b->tag_bufs)
+		munmap(b->tag_bufs, b->tag_bufs_len);
+	for (int i = 0; i < 2; i++)
+		if (b->elems[i])
+			munmap(b->elems[i], b->elems_len);
+	free(b);
+}
+
 void jublk_ring_destroy(int64_t h)
 {
 	struct ring *r = R(h);
@@ -144,7 +204,67 @@ void jublk_ring_destroy(int64_t h)
 	if (r->sq_ptr && r->sq_ptr != MAP_FAILED)
 		munmap(r->sq_ptr, r->sq_len);
 	close(r->fd);
+	/* after close: closing the ring unregisters the buffer ring that uses this memory */
+	batch_free(r->batch);
 	free(r);
+}
+
+static void *map_anon(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Gives provided buffer `bid` back to the kernel. */
+static void batch_recycle(struct batch *b, uint16_t bid)
+{
+	uint16_t tail = b->br->tail;
+	struct io_uring_buf *buf = &b->br->bufs[tail & (b->nbufs - 1)];
+	buf->addr = (uint64_t)(uintptr_t)(b->tag_bufs + (size_t)bid * FETCH_BUF_BYTES);
+	buf->len = FETCH_BUF_BYTES;
+	buf->bid = bid;
+	__atomic_store_n(&b->br->tail, (uint16_t)(tail + 1), __ATOMIC_RELEASE);
+}
+
+int32_t jublk_batch_setup(int64_t h, uint16_t q_id, uint32_t depth, int32_t elem_bytes)
+{
+	struct ring *r = R(h);
+	if (r->batch || depth == 0 || depth > 4096 || (elem_bytes != 8 && elem_bytes != 16))
+		return -EINVAL;
+	struct batch *b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->q_id = q_id;
+	b->depth = (uint16_t)depth;
+	b->elem_bytes = (uint8_t)elem_bytes;
+	b->nbufs = 1;
+	while (b->nbufs < depth)
+		b->nbufs <<= 1;
+	b->br_len = (size_t)b->nbufs * sizeof(struct io_uring_buf);
+	b->tag_bufs_len = (size_t)b->nbufs * FETCH_BUF_BYTES;
+	b->elems_len = (size_t)depth * 16;
+	b->br = map_anon(b->br_len);
+	b->tag_bufs = map_anon(b->tag_bufs_len);
+	b->elems[0] = map_anon(b->elems_len);
+	b->elems[1] = map_anon(b->elems_len);
+	if (!b->br || !b->tag_bufs || !b->elems[0] || !b->elems[1]) {
+		batch_free(b);
+		return -ENOMEM;
+	}
+	struct io_uring_buf_reg reg;
+	memset(&reg, 0, sizeof(reg));
+	reg.ring_addr = (uint64_t)(uintptr_t)b->br;
+	reg.ring_entries = b->nbufs;
+	reg.bgid = 0;
+	if (syscall(__NR_io_uring_register, r->fd, IORING_REGISTER_PBUF_RING, &reg, 1) < 0) {
+		int err = -errno;
+		batch_free(b);
+		return err;
+	}
+	for (uint32_t i = 0; i < b->nbufs; i++)
+		batch_recycle(b, (uint16_t)i);
+	r->batch = b;
+	return 0;
 }
 
 int32_t jublk_ring_fd(int64_t h) { return R(h)->fd; }
@@ -391,21 +511,203 @@ static int do_copy(int32_t fd, const struct jublk_io_cmd *c)
 	}
 }
 
+/*
+ * The copies of a batch's commands. A command whose copy fails, or falls outside the memory
+ * Java declared, gets result -EIO (never a copy outside; the kernel gets no buffer either).
+ */
+static void copy_all(int32_t fd, struct jublk_io_cmd *c, int32_t ncmds, int64_t bounds)
+{
+	for (int32_t i = 0; i < ncmds; i++) {
+		if (!jublk_cmd_in_bounds((int64_t)(uintptr_t)&c[i], bounds)) {
+			c[i].result = -EIO;
+			c[i].addr = 0;
+		} else if (c[i].copy_len && do_copy(fd, &c[i]) < 0) {
+			c[i].result = -EIO;
+		}
+	}
+}
+
+/* One event for Java: a CQE's user_data/res/flags, with the tag's descriptor when `iod` is set. */
+static void put_event(struct jublk_event *ev, uint64_t user_data, int32_t res, uint32_t flags, const uint8_t *iod)
+{
+	ev->user_data = user_data;
+	ev->res = res;
+	ev->cqe_flags = flags;
+	if (iod)
+		memcpy(ev->iod, iod, UBLK_IOD_SIZE);
+	else
+		memset(ev->iod, 0, UBLK_IOD_SIZE);
+}
+
+/*
+ * Queues one PREP_IO_CMDS or COMMIT_IO_CMDS for commands c[0..n) (all of that opcode):
+ * their elements go to a free element buffer, which stays busy until the CQE is seen.
+ */
+static int batch_queue_elems(struct ring *r, int32_t fd, const struct jublk_io_cmd *c, int32_t n,
+			     const struct jublk_bounds *bounds)
+{
+	struct batch *b = r->batch;
+	int slot = !b->elems_busy[0] ? 0 : !b->elems_busy[1] ? 1 : -1;
+	if (slot < 0 || n > b->depth)
+		return -EBUSY;
+	uint8_t *e = b->elems[slot];
+	for (int32_t i = 0; i < n; i++, e += b->elem_bytes) {
+		/* struct ublk_elem_header, then the buffer address */
+		uint16_t zero = 0;
+		memcpy(e + ELEM_TAG, &c[i].tag, 2);
+		memcpy(e + ELEM_BUF_INDEX, &zero, 2);
+		memcpy(e + ELEM_RESULT, &c[i].result, 4);
+		if (b->elem_bytes == 16) {
+			/* the kernel refuses 0; a failed command (result < 0) moves no data anyway */
+			uint64_t addr = c[i].addr ? c[i].addr : bounds->buf_base;
+			memcpy(e + ELEM_HEADER_SIZE, &addr, 8);
+		}
+	}
+	uint8_t *sqe = get_sqe(r);
+	if (!sqe)
+		return -EBUSY;
+	struct io_uring_sqe *s = (struct io_uring_sqe *)sqe;
+	uint16_t nr = (uint16_t)n;
+	s->opcode = IORING_OP_URING_CMD;
+	s->fd = fd;
+	s->cmd_op = c[0].cmd_op;
+	s->addr = (uint64_t)(uintptr_t)b->elems[slot];
+	s->len = (uint32_t)n * b->elem_bytes;
+	s->user_data = BATCH_NO_TAG | ((uint64_t)(c[0].cmd_op & 0xff) << 16) | ((uint64_t)slot << 24)
+		       | ((uint64_t)nr << 32);
+	uint16_t flags = b->elem_bytes == 16 ? UBLK_BATCH_F_HAS_BUF_ADDR : 0;
+	memcpy(sqe + 48 + BATCH_IO_Q_ID, &b->q_id, 2);
+	memcpy(sqe + 48 + BATCH_IO_FLAGS, &flags, 2);
+	memcpy(sqe + 48 + BATCH_IO_NR_ELEM, &nr, 2);
+	sqe[48 + BATCH_IO_ELEM_BYTES] = b->elem_bytes;
+	b->elems_busy[slot] = 1;
+	return 0;
+}
+
+/* Queues the multishot FETCH_IO_CMDS: new requests' tags arrive in provided buffers of group 0. */
+static int batch_queue_fetch(struct ring *r, int32_t fd, uint32_t cmd_op)
+{
+	struct batch *b = r->batch;
+	uint8_t *sqe = get_sqe(r);
+	if (!sqe)
+		return -EBUSY;
+	struct io_uring_sqe *s = (struct io_uring_sqe *)sqe;
+	uint16_t nr = b->depth;
+	s->opcode = IORING_OP_URING_CMD;
+	s->fd = fd;
+	s->cmd_op = cmd_op;
+	s->flags = IOSQE_BUFFER_SELECT;
+	s->uring_cmd_flags = IORING_URING_CMD_MULTISHOT;
+	s->buf_group = 0;
+	s->user_data = BATCH_NO_TAG | ((uint64_t)(cmd_op & 0xff) << 16);
+	memcpy(sqe + 48 + BATCH_IO_Q_ID, &b->q_id, 2);
+	memcpy(sqe + 48 + BATCH_IO_NR_ELEM, &nr, 2);
+	sqe[48 + BATCH_IO_ELEM_BYTES] = 2; /* a tag is a u16 */
+	return 0;
+}
+
+/*
+ * Turns waiting CQEs into events: each FETCH CQE into one event per tag (user_data = tag |
+ * FETCH_IO_CMDS << 16, res 0), its buffer straight back to the kernel; the end of the
+ * multishot FETCH (no IORING_CQE_F_MORE) and a PREP/COMMIT that did not handle every element
+ * into one event with tag BATCH_NO_TAG and the CQE's res. A fully handled PREP/COMMIT makes
+ * no event. Stops before a CQE whose tags would not fit.
+ */
+static int32_t batch_harvest(struct ring *r, struct jublk_event *ev, int32_t n, int32_t max_events,
+			     const uint8_t *iods, uint32_t depth)
+{
+	struct batch *b = r->batch;
+	struct io_uring_cqe *cqe;
+	while ((cqe = peek_cqe(r)) != NULL) {
+		uint64_t ud = cqe->user_data;
+		uint32_t op = (uint32_t)(ud >> 16) & 0xff;
+		int32_t res = cqe->res;
+		uint32_t flags = cqe->flags;
+		if (op == UBLK_IO_FETCH_IO_CMDS) {
+			int32_t ntags = res > 0 && (flags & IORING_CQE_F_BUFFER) ? res / 2 : 0;
+			int ended = !(flags & IORING_CQE_F_MORE);
+			if (n + ntags + ended > max_events)
+				break;
+			if (flags & IORING_CQE_F_BUFFER) {
+				uint16_t bid = (uint16_t)(flags >> IORING_CQE_BUFFER_SHIFT);
+				const uint8_t *tags = b->tag_bufs + (size_t)(bid & (b->nbufs - 1)) * FETCH_BUF_BYTES;
+				for (int32_t i = 0; i < ntags; i++) {
+					uint16_t tag;
+					memcpy(&tag, tags + 2 * i, 2);
+					put_event(&ev[n++], tag | ((uint64_t)op << 16), 0, flags,
+						  tag < depth && iods ? iods + (size_t)tag * UBLK_IOD_SIZE : NULL);
+				}
+				batch_recycle(b, bid);
+			}
+			if (ended)
+				put_event(&ev[n++], ud, res > 0 ? 0 : res, flags, NULL);
+		} else {
+			int slot = (int)(ud >> 24) & 1;
+			uint32_t nr = (uint32_t)(ud >> 32) & 0xffff;
+			int32_t expect = op == UBLK_IO_COMMIT_IO_CMDS ? (int32_t)(nr * b->elem_bytes) : 0;
+			if (res != expect) {
+				if (n + 1 > max_events)
+					break;
+				put_event(&ev[n++], ud, res, flags, NULL);
+			}
+			b->elems_busy[slot] = 0;
+		}
+		cqe_seen(r);
+	}
+	return n;
+}
+
+/*
+ * jublk_queue_batch on a BATCH_IO ring: consecutive commands of one opcode become one
+ * PREP/COMMIT (a FETCH_IO_CMDS command arms the multishot fetch); submit; then wait, if
+ * asked, until new requests or a failure arrive — a COMMIT's own CQE does not end the wait.
+ */
+static int32_t batch_io(struct ring *r, int32_t fd, const struct jublk_io_cmd *c, int32_t ncmds,
+			int64_t events, int32_t max_events, int64_t iod_base, uint32_t depth,
+			int32_t wait_nr, int32_t timeout_ms, int64_t bounds)
+{
+	const struct jublk_bounds *bb = (const struct jublk_bounds *)(uintptr_t)bounds;
+	struct jublk_bounds none = { 0, 0, 0, 0 };
+	for (int32_t i = 0; i < ncmds;) {
+		uint32_t op = c[i].cmd_op;
+		int ret;
+		int32_t j = i + 1;
+		if ((op & 0xff) == UBLK_IO_FETCH_IO_CMDS) {
+			ret = batch_queue_fetch(r, fd, op);
+		} else {
+			while (j < ncmds && c[j].cmd_op == op)
+				j++;
+			ret = batch_queue_elems(r, fd, c + i, j - i, bb ? bb : &none);
+		}
+		if (ret < 0)
+			return ret;
+		i = j;
+	}
+	struct jublk_event *ev = (struct jublk_event *)(uintptr_t)events;
+	const uint8_t *iods = (const uint8_t *)(uintptr_t)iod_base;
+	int ret = submit_wait(r, 0);
+	if (ret < 0 && ret != -EBUSY)
+		return ret;
+	int32_t n = batch_harvest(r, ev, 0, max_events, iods, depth);
+	if (n == 0 && wait_nr > 0) {
+		ret = submit_wait_timeout(r, 1, timeout_ms);
+		if (ret < 0 && ret != -EBUSY)
+			return ret;
+		n = batch_harvest(r, ev, 0, max_events, iods, depth);
+	}
+	return n;
+}
+
 int32_t jublk_queue_batch(int64_t h, int32_t fd, uint16_t q_id, int64_t cmds, int32_t ncmds,
 			  int64_t events, int32_t max_events, int64_t iod_base, uint32_t depth,
 			  int32_t wait_nr, int32_t timeout_ms, int64_t bounds)
 {
 	struct ring *r = R(h);
 	const struct jublk_io_cmd *c = (const struct jublk_io_cmd *)(uintptr_t)cmds;
-	struct jublk_io_cmd *mc = (struct jublk_io_cmd *)(uintptr_t)cmds;
+	copy_all(fd, (struct jublk_io_cmd *)(uintptr_t)cmds, ncmds, bounds);
+	if (r->batch)
+		return batch_io(r, fd, c, ncmds, events, max_events, iod_base, depth, wait_nr, timeout_ms, bounds);
 	for (int32_t i = 0; i < ncmds; i++) {
-		if (!jublk_cmd_in_bounds((int64_t)(uintptr_t)&c[i], bounds)) {
-			/* never copy outside the memory Java declared; the kernel gets no buffer either */
-			mc[i].result = -EIO;
-			mc[i].addr = 0;
-		} else if (c[i].copy_len && do_copy(fd, &c[i]) < 0) {
-			mc[i].result = -EIO;
-		}
 		uint8_t *sqe = get_sqe(r);
 		if (!sqe) {
 			int ret = submit_wait(r, 0);
@@ -580,6 +882,16 @@ int32_t jublk_offsetof(int32_t field)
 	case 201: return offsetof(struct jublk_bounds, store_len);
 	case 202: return offsetof(struct jublk_bounds, buf_base);
 	case 203: return offsetof(struct jublk_bounds, buf_len);
+	case 300: return BATCH_IO_Q_ID;
+	case 301: return BATCH_IO_FLAGS;
+	case 302: return BATCH_IO_NR_ELEM;
+	case 303: return BATCH_IO_ELEM_BYTES;
+	case 304: return BATCH_IO_SIZE;
+	case 305: return ELEM_TAG;
+	case 306: return ELEM_BUF_INDEX;
+	case 307: return ELEM_RESULT;
+	case 308: return ELEM_HEADER_SIZE;
+	case 309: return UBLK_BATCH_F_HAS_BUF_ADDR;
 	default: return -EINVAL;
 	}
 }

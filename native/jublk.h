@@ -85,6 +85,20 @@ int32_t jublk_queue_batch(int64_t ring, int32_t fd, uint16_t q_id,
 			  int64_t iod_base, uint32_t depth, int32_t wait_nr, int32_t timeout_ms,
 			  int64_t bounds);
 
+/*
+ * Switches a queue ring to UBLK_F_BATCH_IO: registers the provided-buffer ring (group 0)
+ * that FETCH_IO_CMDS writes tags into, and the element buffers of PREP/COMMIT_IO_CMDS.
+ * elem_bytes: 8, or 16 when elements carry a buffer address (no USER_COPY). From then
+ * on jublk_queue_batch sends consecutive commands of one opcode (UBLK_U_IO_PREP_IO_CMDS,
+ * UBLK_U_IO_COMMIT_IO_CMDS: tag, result, addr) as one command, and a command with
+ * UBLK_U_IO_FETCH_IO_CMDS arms the multishot fetch. Its events: one per new request
+ * (user_data = tag | 0x27 << 16, res 0, descriptor copied); the end of the fetch and a
+ * PREP/COMMIT that failed or handled fewer elements than sent as one event with tag 0xffff,
+ * the opcode number at bit 16, nr_elem at bit 32 and the CQE's res (COMMIT: bytes handled).
+ * Returns 0 or -errno.
+ */
+int32_t jublk_batch_setup(int64_t ring, uint16_t q_id, uint32_t depth, int32_t elem_bytes);
+
 /* 1 if the command's copy and buffer address lie inside `bounds` (struct jublk_bounds), else 0. */
 int32_t jublk_cmd_in_bounds(int64_t cmd, int64_t bounds);
 
@@ -128,7 +142,9 @@ int32_t jublk_sizeof(int32_t what);
 /*
  * offsetof checks for the Java layout test: `field` numbers the fields of struct
  * jublk_io_cmd (0-8, in declaration order), then jublk_event (100-103), then
- * jublk_bounds (200-203); -EINVAL for anything else.
+ * jublk_bounds (200-203), then the kernel layouts the shim writes itself: struct ublk_batch_io
+ * q_id, flags, nr_elem, elem_bytes, size (300-304), struct ublk_elem_header tag, buf_index,
+ * result, size (305-308), UBLK_BATCH_F_HAS_BUF_ADDR (309); -EINVAL for anything else.
  */
 int32_t jublk_offsetof(int32_t field);
 

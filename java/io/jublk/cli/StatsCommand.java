@@ -25,6 +25,10 @@ final class StatsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
+    @Option(names = "--mapped", description = {"Also count the pages mapped in the store with mincore (\"mapped_pages\"),",
+            "a check of the memory figure that walks the whole capacity: seconds on a multi-TiB disk."})
+    boolean mapped;
+
     @Option(names = "--watch", paramLabel = "SECONDS", description = "Repeat every SECONDS until interrupted.")
     Integer watch;
 
@@ -32,7 +36,7 @@ final class StatsCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         if (watch != null && watch < 1) throw new JublkException(Reason.USAGE, "--watch must be at least 1 second");
         while (true) {
-            String reply = ControlClient.request(id, "stats");
+            String reply = ControlClient.request(id, mapped ? "stats mapped" : "stats");
             long[] inflight = inflight(id);
             if (json) {
                 String withInflight = reply.substring(0, reply.length() - 1)

@@ -20,7 +20,7 @@ public enum Feature {
     QUIESCE(0x1000, false, "6.16"),
     PER_IO_DAEMON(0x2000, false, "6.16"),
     BUF_REG_OFF_DAEMON(0x4000, false, "6.16"),
-    BATCH_IO(0x8000, false, "7.x"),
+    BATCH_IO(0x8000, true, "7.x"),
     INTEGRITY(0x10000, false, "7.x"),
     SAFE_STOP_DEV(0x20000, true, "7.x"),
     NO_AUTO_PART_SCAN(0x40000, true, "7.x"),

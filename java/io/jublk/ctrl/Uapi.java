@@ -55,6 +55,10 @@ public final class Uapi {
     public static final int IO_FETCH_REQ = 0x20;
     public static final int IO_COMMIT_AND_FETCH_REQ = 0x21;
     public static final int IO_NEED_GET_DATA = 0x22;
+    /** UBLK_F_BATCH_IO commands (struct ublk_batch_io, 16 bytes like ublksrv_io_cmd). */
+    public static final int IO_PREP_IO_CMDS = 0x25;
+    public static final int IO_COMMIT_IO_CMDS = 0x26;
+    public static final int IO_FETCH_IO_CMDS = 0x27;
 
     /** The ioctl-encoded I/O opcode (UBLK_U_IO_*) for command number {@code nr}. */
     public static int ioOp(int nr) {

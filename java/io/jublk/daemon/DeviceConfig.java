@@ -14,7 +14,7 @@ import java.util.function.LongSupplier;
  */
 public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxSizeBytes, int queues, int depth,
                            int logicalBlockSize, int maxIoBytes, long maxMemory, CopyMode copyMode, int pollMicros,
-                           boolean pinQueues, boolean noPartScan) {
+                           boolean pinQueues, boolean noPartScan, boolean batchIo) {
     /** What serves the requests. */
     public enum TargetType {
         /** The RAM disk. */
@@ -80,7 +80,7 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
     /** A RAM disk without a memory limit, growable to {@link #defaultMaxSize}. */
     public DeviceConfig(int devId, long sizeBytes, int queues, int depth, int logicalBlockSize, int maxIoBytes) {
         this(TargetType.RAM, devId, sizeBytes, defaultMaxSize(sizeBytes), queues, depth, logicalBlockSize, maxIoBytes,
-                0, null, 0, false, false);
+                0, null, 0, false, false, false);
     }
 
     /**
@@ -111,7 +111,7 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
                 + " queues=" + queues + " depth=" + depth + " logicalBlockSize=" + logicalBlockSize
                 + " maxIoBytes=" + maxIoBytes + " maxMemory=" + maxMemory
                 + " copyMode=" + (copyMode == null ? "default" : copyMode.name()) + " pollMicros=" + pollMicros
-                + " pinQueues=" + pinQueues + " noPartScan=" + noPartScan;
+                + " pinQueues=" + pinQueues + " noPartScan=" + noPartScan + " batchIo=" + batchIo;
     }
 
     /** The configuration {@link #encode} wrote; validated again by the constructor. */
@@ -129,7 +129,7 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
                 Integer.parseInt(field(f, "logicalBlockSize")), Integer.parseInt(field(f, "maxIoBytes")),
                 Long.parseLong(field(f, "maxMemory")), mode.equals("default") ? null : CopyMode.valueOf(mode),
                 Integer.parseInt(field(f, "pollMicros")), Boolean.parseBoolean(field(f, "pinQueues")),
-                Boolean.parseBoolean(field(f, "noPartScan")));
+                Boolean.parseBoolean(field(f, "noPartScan")), Boolean.parseBoolean(field(f, "batchIo")));
     }
 
     private static String field(java.util.Map<String, String> fields, String name) {

@@ -108,9 +108,13 @@ public final class DeviceServer {
             if (config.noPartScan()) {
                 KernelSupport.require(features, Feature.NO_AUTO_PART_SCAN, "--no-part-scan");
             }
+            if (config.batchIo()) {
+                KernelSupport.require(features, Feature.BATCH_IO, "--batch-io");
+            }
             store = new PageStore(config.sizeBytes(), config.maxSizeBytes(), maxMemory);
             copyMode = config.copyModeFor(() -> features);
-            long flags = copyMode.devFlags() | (config.noPartScan() ? Feature.NO_AUTO_PART_SCAN.bit : 0);
+            long flags = copyMode.devFlags() | (config.noPartScan() ? Feature.NO_AUTO_PART_SCAN.bit : 0)
+                    | (config.batchIo() ? Feature.BATCH_IO.bit : 0);
             info = control.addDev(DevInfo.request(config.devId(), config.queues(), config.depth(),
                     config.maxIoBytes(), flags));
             Log.info("added device " + info.devId() + ": " + info.nrHwQueues() + " queue(s), depth "
@@ -196,7 +200,7 @@ public final class DeviceServer {
         Target target = faults.wrap(served);
         for (int q = 0; q < info.nrHwQueues(); q++) {
             QueueWorker.Setup setup = new QueueWorker.Setup(q, info.queueDepth(), cdevFd, info.maxIoBufBytes(), target,
-                    copyMode, store.baseAddress(), store.capacity(), gate);
+                    copyMode, store.baseAddress(), store.capacity(), gate, Feature.BATCH_IO.in(info.flags()));
             QueueWorker w = new QueueWorker(setup, config.pollMicros(), config.pinQueues() ? affinity(q) : null,
                     Log::info, this::queueFailed);
             Thread t = new Thread(w, "ublk" + info.devId() + "-q" + q);
@@ -257,7 +261,9 @@ public final class DeviceServer {
             case "ping":
                 return "ok";
             case "stats":
-                return "ok " + DeviceStats.json(info.devId(), workers, store, startedMillis);
+                return "ok " + DeviceStats.json(info.devId(), workers, store, startedMillis, false);
+            case "stats mapped":
+                return "ok " + DeviceStats.json(info.devId(), workers, store, startedMillis, true);
             case "flush":
                 // Only where no request of any queue is half done (see StoreGate).
                 long released = gate.runPaused(() -> {
@@ -275,7 +281,7 @@ public final class DeviceServer {
             default:
                 String shown = request.length() > 40 ? request.substring(0, 40) + "..." : request;
                 return "error unknown request '" + shown.replaceAll("[^\\x20-\\x7e]", "?")
-                        + "' (known: ping, stats, flush, delete, resize BYTES)";
+                        + "' (known: ping, stats, stats mapped, flush, delete, resize BYTES)";
         }
     }
 

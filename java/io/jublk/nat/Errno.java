@@ -26,6 +26,7 @@ public enum Errno {
     ENOSYS(38, "function not implemented"),
     ENODATA(61, "no data available"),
     EOPNOTSUPP(95, "operation not supported"),
+    ENOBUFS(105, "no buffer space available"),
     ETIMEDOUT(110, "timed out");
 
     public final int code;

@@ -30,6 +30,12 @@ public final class Dispatcher implements ReadSink {
     private static final int EOPNOTSUPP = Errno.EOPNOTSUPP.negative();
     private static final int COMMIT_OP = Uapi.ioOp(Uapi.IO_COMMIT_AND_FETCH_REQ);
     private static final int FETCH_OP = Uapi.ioOp(Uapi.IO_FETCH_REQ);
+    private static final int BATCH_PREP_OP = Uapi.ioOp(Uapi.IO_PREP_IO_CMDS);
+    private static final int BATCH_COMMIT_OP = Uapi.ioOp(Uapi.IO_COMMIT_IO_CMDS);
+    private static final int BATCH_FETCH_OP = Uapi.ioOp(Uapi.IO_FETCH_IO_CMDS);
+    /** The tag of a batch command's own event (see jublk_batch_setup): no request has it. */
+    static final int NO_TAG = 0xffff;
+    private static final int ENOBUFS = Errno.ENOBUFS.negative();
     /** Failed requests logged in full per queue; after that only every 1000th. */
     private static final int LOGGED_FAILURES = 10;
 
@@ -49,6 +55,8 @@ public final class Dispatcher implements ReadSink {
     private long failures;
     private int deadTags;
     private int lastError;
+    /** UBLK_F_BATCH_IO: PREP/COMMIT_IO_CMDS and a multishot FETCH_IO_CMDS instead of per-tag commands. */
+    private boolean batchIo;
 
     /** A BUFFER-mode dispatcher for queue 0 that logs nowhere (tests and benchmarks). */
     public Dispatcher(Target target, int depth, long bufferBase, int bufferSize, QueueStats stats) {
@@ -73,16 +81,37 @@ public final class Dispatcher implements ReadSink {
         this.stats = stats;
     }
 
+    /** Serve with the BATCH_IO commands (the ring must be set up for them: jublk_batch_setup). */
+    public Dispatcher useBatchIo() {
+        batchIo = true;
+        return this;
+    }
+
+    /** Most commands one call can produce: a commit per tag, plus a FETCH_IO_CMDS (re-)arm. */
+    public int maxCommands() {
+        return depth + 1;
+    }
+
     public long bufferOf(int tag) {
         return bufferBase + (long) tag * bufferSize;
     }
 
-    /** Writes one FETCH_REQ per tag into {@code cmds}; returns the count. */
+    /**
+     * Writes the commands that hand every tag to the kernel into {@code cmds}: one FETCH_REQ
+     * per tag, or with BATCH_IO one PREP element per tag and the multishot fetch. Returns the count.
+     */
     public int fetchAll(ByteBuffer cmds) {
+        int op = batchIo ? BATCH_PREP_OP : FETCH_OP;
         for (int tag = 0; tag < depth; tag++) {
-            putCommand(cmds, tag, FETCH_OP, tag, 0, COPY_MEM, 0, 0, 0, commandBuffer(tag));
+            putCommand(cmds, tag, op, tag, 0, COPY_MEM, 0, 0, 0, commandBuffer(tag));
         }
-        return depth;
+        if (!batchIo) return depth;
+        putFetch(cmds, depth);
+        return depth + 1;
+    }
+
+    private static void putFetch(ByteBuffer cmds, int index) {
+        putCommand(cmds, index, BATCH_FETCH_OP, NO_TAG, 0, COPY_MEM, 0, 0, 0, 0);
     }
 
     /**
@@ -96,6 +125,10 @@ public final class Dispatcher implements ReadSink {
             int e = i * EVENT_SIZE;
             int tag = (int) (events.getLong(e + EV_USER_DATA) & 0xffff);
             int res = events.getInt(e + EV_RES);
+            if (tag == NO_TAG && batchIo) {
+                out = batchCommandEnded(events.getLong(e + EV_USER_DATA), res, cmds, out);
+                continue;
+            }
             if (tag >= depth) {
                 lastError = EIO;
                 continue;
@@ -103,13 +136,37 @@ public final class Dispatcher implements ReadSink {
             if (res == Uapi.IO_RES_OK) {
                 Completion c = completion;
                 handleSafely(events, e + EV_IOD, tag, c);
-                putCommand(cmds, out++, COMMIT_OP, tag, c.result, c.copyKind, c.copyDst, c.copySrc, c.copyLen,
-                        commandBuffer(tag));
+                putCommand(cmds, out++, batchIo ? BATCH_COMMIT_OP : COMMIT_OP, tag, c.result, c.copyKind, c.copyDst,
+                        c.copySrc, c.copyLen, commandBuffer(tag));
             } else {
                 if (res != ENODEV) lastError = res;
                 deadTags++;
             }
         }
+        return out;
+    }
+
+    /**
+     * A BATCH_IO command's own event. The multishot fetch ended: out of tag buffers (ENOBUFS)
+     * it is armed again; aborted by STOP_DEV (ENODEV) or failed, every tag is done. A PREP or
+     * COMMIT that failed or handled fewer elements than sent leaves requests nobody will
+     * complete: the queue ends with the error, so the device is stopped rather than hung.
+     */
+    private int batchCommandEnded(long userData, int res, ByteBuffer cmds, int out) {
+        int op = (int) (userData >>> 16) & 0xff;
+        if (op == Uapi.IO_FETCH_IO_CMDS && res == ENOBUFS) {
+            putFetch(cmds, out);
+            return out + 1;
+        }
+        if (op == Uapi.IO_FETCH_IO_CMDS) {
+            if (res != ENODEV) lastError = res;
+        } else {
+            int elements = (int) (userData >>> 32) & 0xffff;
+            lastError = res < 0 ? res : EIO;
+            log.accept("queue " + qid + ": " + (op == Uapi.IO_PREP_IO_CMDS ? "PREP" : "COMMIT") + "_IO_CMDS of "
+                    + elements + " requests " + (res < 0 ? "failed: " + Errno.describe(res) : "handled only " + res + " bytes"));
+        }
+        deadTags = depth;
         return out;
     }
 

@@ -35,6 +35,7 @@ public final class QueueWorker implements Runnable {
     private final int bufferSize;
     private final Target target;
     private final CopyMode mode;
+    private final boolean batchIo;
     private final int pollMicros;
     /** CPUs to pin this queue's thread to (sched_setaffinity mask words), or null for no pinning. */
     private final long[] cpuMask;
@@ -50,9 +51,17 @@ public final class QueueWorker implements Runnable {
     private volatile Throwable failure;
     private volatile int ringFlags;
 
-    /** Where the queue gets its work and what it may touch. */
+    /**
+     * Where the queue gets its work and what it may touch; {@code batchIo}: serve with the
+     * UBLK_F_BATCH_IO commands (the device must have been added with that flag).
+     */
     public record Setup(int qid, int depth, int cdevFd, int bufferSize, Target target, CopyMode mode,
-                        long storeBase, long storeLength, StoreGate gate) {
+                        long storeBase, long storeLength, StoreGate gate, boolean batchIo) {
+    }
+
+    /** Events one call may return: a request per tag, plus the few of batch commands' own. */
+    private int maxEvents() {
+        return depth + 16;
     }
 
     public QueueWorker(Setup s, int pollMicros, long[] cpuMask, Consumer<String> log, Consumer<QueueWorker> onFailure) {
@@ -61,6 +70,7 @@ public final class QueueWorker implements Runnable {
         this.gate = s.gate;
         this.onFailure = onFailure;
         this.mode = s.mode;
+        this.batchIo = s.batchIo;
         this.pollMicros = pollMicros;
         this.cpuMask = cpuMask == null ? null : cpuMask.clone();
         this.qid = s.qid;
@@ -116,8 +126,8 @@ public final class QueueWorker implements Runnable {
         long iod = 0;
         long buffers = 0;
         long buffersLen = (long) depth * bufferSize;
-        try (OffHeap cmds = new OffHeap((long) depth * ShimLayout.CMD_SIZE);
-             OffHeap events = new OffHeap((long) depth * ShimLayout.EVENT_SIZE);
+        try (OffHeap cmds = new OffHeap((long) (depth + 1) * ShimLayout.CMD_SIZE);
+             OffHeap events = new OffHeap((long) maxEvents() * ShimLayout.EVENT_SIZE);
              OffHeap bounds = new OffHeap(ShimLayout.BOUNDS_SIZE)) {
             iod = NativeException.check("mmap of queue " + qid + " descriptors",
                     Native.jublk_mmap(0, iodLen, Native.PROT_READ, Native.MAP_SHARED | Native.MAP_POPULATE, cdevFd,
@@ -131,6 +141,12 @@ public final class QueueWorker implements Runnable {
             try (Ring ring = createQueueRing(depth)) {
                 ring.setSpinMicros(pollMicros);
                 Dispatcher dispatcher = new Dispatcher(target, depth, buffers, bufferSize, stats, mode, qid, cdevFd, log);
+                if (batchIo) {
+                    // Elements carry a buffer address unless the server copies itself (USER_COPY).
+                    NativeException.check("BATCH_IO set-up of queue " + qid, Native.jublk_batch_setup(ring.handle(),
+                            (short) qid, depth, mode == CopyMode.USER_COPY ? 8 : 16));
+                    dispatcher.useBatchIo();
+                }
                 serve(ring, dispatcher, iod, cmds, events, bounds.address());
             }
         } catch (Throwable t) {
@@ -162,6 +178,12 @@ public final class QueueWorker implements Runnable {
             }
             n = d.dispatch(events.buffer(), ev, cmds.buffer());
         }
+        if (n > 0 && !stopRequested) {
+            // BATCH_IO: the fetch ended while requests of the last batch were being served;
+            // commit them (an aborted device may refuse: they are failed by the kernel then).
+            Native.jublk_queue_batch(ring.handle(), cdevFd, q, cmds.address(), n, events.address(), maxEvents(),
+                    iod, depth, 0, 0, bounds);
+        }
         if (d.lastError() != 0) {
             // Not the abort STOP_DEV causes (ENODEV): the queue ended for a reason of its own.
             throw new IllegalStateException("a command was rejected by the kernel: " + Errno.describe(d.lastError()));
@@ -169,7 +191,7 @@ public final class QueueWorker implements Runnable {
     }
 
     private int batch(Ring ring, short q, OffHeap cmds, int n, OffHeap events, long iod, int waitNr, long bounds) {
-        int ev = Native.jublk_queue_batch(ring.handle(), cdevFd, q, cmds.address(), n, events.address(), depth,
+        int ev = Native.jublk_queue_batch(ring.handle(), cdevFd, q, cmds.address(), n, events.address(), maxEvents(),
                 iod, depth, waitNr, IDLE_WAIT_MS, bounds);
         return NativeException.check("io_uring_enter on queue " + qid, ev);
     }

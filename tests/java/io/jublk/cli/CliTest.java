@@ -89,8 +89,9 @@ class CliTest {
             addConfig("-t", "ram", "--size", "1G"),
             addConfig("-t", "null", "--size", "16T", "--max-size", "32T", "-n", "7", "-q", "2", "-d", "64",
                     "--logical-block-size", "4096", "--max-memory", "256M", "--copy-mode", "buffer", "--poll", "20",
-                    "--pin-queues", "--no-part-scan"),
+                    "--pin-queues", "--no-part-scan", "--batch-io"),
         };
+        assertTrue(configs[1].batchIo() && !configs[0].batchIo(), "--batch-io is off unless asked for");
         for (DeviceConfig c : configs) assertEquals(c, DeviceConfig.decode(c.encode()), c.encode());
         assertThrows(IllegalArgumentException.class, () -> DeviceConfig.decode("type=RAM devId=1"),
                 "a configuration with fields missing is refused, not defaulted");

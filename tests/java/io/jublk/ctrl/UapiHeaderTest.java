@@ -66,6 +66,12 @@ class UapiHeaderTest {
             "  V(UBLK_U_CMD_ADD_DEV); V(UBLK_U_CMD_GET_DEV_INFO); V(UBLK_U_CMD_STOP_DEV); V(UBLK_U_IO_FETCH_REQ);",
             "  V(UBLK_U_IO_COMMIT_AND_FETCH_REQ); V(UBLK_U_CMD_GET_FEATURES);",
             "#endif",
+            "#ifdef UBLK_U_IO_PREP_IO_CMDS",
+            "  V(UBLK_U_IO_PREP_IO_CMDS); V(UBLK_U_IO_COMMIT_IO_CMDS); V(UBLK_U_IO_FETCH_IO_CMDS);",
+            "  S(ublk_batch_io); O(ublk_batch_io, q_id); O(ublk_batch_io, flags); O(ublk_batch_io, nr_elem);",
+            "  O(ublk_batch_io, elem_bytes); S(ublk_elem_header); O(ublk_elem_header, tag);",
+            "  O(ublk_elem_header, buf_index); O(ublk_elem_header, result); V(UBLK_BATCH_F_HAS_BUF_ADDR);",
+            "#endif",
             "#ifdef UBLK_U_CMD_UPDATE_SIZE",
             "  V(UBLK_U_CMD_UPDATE_SIZE); V(UBLK_U_CMD_QUIESCE_DEV); V(UBLK_U_CMD_TRY_STOP_DEV);",
             "#endif",
@@ -234,6 +240,17 @@ class UapiHeaderTest {
         ours.put("UBLK_U_CMD_QUIESCE_DEV", (long) Uapi.ctrlOp(Uapi.CMD_QUIESCE_DEV) & 0xffffffffL);
         ours.put("UBLK_U_CMD_TRY_STOP_DEV", (long) Uapi.ctrlOp(Uapi.CMD_TRY_STOP_DEV) & 0xffffffffL);
         for (Feature f : Feature.values()) ours.put("UBLK_F_" + f.name(), f.bit);
+        ours.put("UBLK_U_IO_PREP_IO_CMDS", (long) Uapi.ioOp(Uapi.IO_PREP_IO_CMDS) & 0xffffffffL);
+        ours.put("UBLK_U_IO_COMMIT_IO_CMDS", (long) Uapi.ioOp(Uapi.IO_COMMIT_IO_CMDS) & 0xffffffffL);
+        ours.put("UBLK_U_IO_FETCH_IO_CMDS", (long) Uapi.ioOp(Uapi.IO_FETCH_IO_CMDS) & 0xffffffffL);
+        // The BATCH_IO layouts the shim writes itself (native/jublk.c), as it reports them.
+        io.jublk.nat.Native.ensureLoaded();
+        String[] batchFields = {"ublk_batch_io.q_id", "ublk_batch_io.flags", "ublk_batch_io.nr_elem",
+            "ublk_batch_io.elem_bytes", "sizeof.ublk_batch_io", "ublk_elem_header.tag", "ublk_elem_header.buf_index",
+            "ublk_elem_header.result", "sizeof.ublk_elem_header", "UBLK_BATCH_F_HAS_BUF_ADDR"};
+        for (int i = 0; i < batchFields.length; i++) {
+            ours.put(batchFields[i], (long) io.jublk.nat.Native.jublk_offsetof(300 + i));
+        }
 
         int compared = 0;
         for (Map.Entry<String, Long> e : h.entrySet()) {

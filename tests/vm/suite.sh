@@ -740,9 +740,7 @@ t_batch_io() {
     for mode in user_copy buffer; do
         dev=$(add_dev --size 256M -q 2 --batch-io --copy-mode "$mode") || fail "add --batch-io ($mode)"
         id=${dev#/dev/ublkb}
-        flags=$(grep -o "added device $id: .*flags 0x[0-9a-f]*" "/run/jublk/ublk$id.log" | sed 's/.*flags //')
-        echo "  device flags $flags"
-        [ -n "$flags" ] && [ $((flags & 0x8000)) -ne 0 ] || fail "the device was not added with UBLK_F_BATCH_IO"
+        [ "$(list_field "$id" batch_io)" = True ] || fail "ublk list does not show the device with batch_io"
         for bs in 4k 1M; do
             for qd in 1 32; do
                 fio_verify "$dev" "$bs" "$qd" 32M || { dmesg | tail -n 20; fail "fio verify bs=$bs iodepth=$qd ($mode)"; }

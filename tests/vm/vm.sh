@@ -8,7 +8,9 @@
 #
 # --tcg: QEMU's TCG threading: all vCPUs on one host thread (single, the default: no two vCPUs
 # ever run at the same instant) or one host thread per vCPU (multi: faster; JVMs crash in it).
-# JUBLK_VM_GUEST_ENV="NAME=VALUE" passes one more variable into the guest script.
+# JUBLK_VM_GUEST_ENV="NAME=VALUE" passes one more variable into the guest script;
+# JUBLK_VM_APPEND="ARGS" appends to the guest kernel's command line (experiments: idle=poll);
+# JUBLK_VM_CPU sets QEMU's -cpu model (default max; the benchmark uses max,-erms: Performance).
 # SCRIPT runs as root in the guest, in the current directory. Its output is shown live;
 # results written to $JUBLK_VM_OUT (exported to the guest) come back to the host.
 # Exit status: the script's, or 124 if the VM timed out, or 125 if it could not run.
@@ -65,9 +67,9 @@ trap 'kill $tailer 2>/dev/null || true' EXIT
 # multi-threaded TCG; under the default single-threaded TCG none was seen in any kept log.)
 set +e
 timeout --kill-after=15 "$timeout_s" qemu-system-x86_64 \
-    -machine q35 -accel "tcg,thread=$tcg" -cpu max -smp "$cpus" -m "$mem" \
+    -machine q35 -accel "tcg,thread=$tcg" -cpu "${JUBLK_VM_CPU:-max}" -smp "$cpus" -m "$mem" \
     -kernel "$kdir/vmlinuz" -initrd "$initrd" \
-    -append "console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init" \
+    -append "console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init ${JUBLK_VM_APPEND:-}" \
     -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
     -virtfs "local,path=$out,mount_tag=out,security_model=none" \
     -display none -no-reboot -serial "file:$out/console.log" -monitor none \

@@ -752,16 +752,10 @@ int32_t jublk_queue_batch(int64_t h, int32_t fd, uint16_t q_id, int64_t cmds, in
 	int32_t n = 0;
 	struct io_uring_cqe *cqe;
 	while (n < max_events && (cqe = peek_cqe(r)) != NULL) {
-		ev[n].user_data = cqe->user_data;
-		ev[n].res = cqe->res;
-		ev[n].cqe_flags = cqe->flags;
 		uint16_t tag = (uint16_t)(cqe->user_data & 0xffff);
-		if (cqe->res >= 0 && iods && tag < depth)
-			memcpy(ev[n].iod, iods + (size_t)tag * UBLK_IOD_SIZE, UBLK_IOD_SIZE);
-		else
-			memset(ev[n].iod, 0, UBLK_IOD_SIZE);
+		put_event(&ev[n++], cqe->user_data, cqe->res, cqe->flags,
+			  cqe->res >= 0 && iods && tag < depth ? iods + (size_t)tag * UBLK_IOD_SIZE : NULL);
 		cqe_seen(r);
-		n++;
 	}
 	return n;
 }

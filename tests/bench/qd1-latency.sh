@@ -13,8 +13,10 @@ grep -qw monitor /proc/cpuinfo && echo "CPU has MONITOR/MWAIT" || echo "no MONIT
 echo "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)," \
      "cpuidle $(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null || echo none)"
 devices="brd=/dev/ram0"
-add() { local label=$1; shift; local dev; dev=$($U add --size 64M --no-part-scan "$@" 2>/dev/null || $U add --size 64M "$@") \
-    && devices="$devices $label=$dev"; }
+# --no-part-scan where the kernel has it (chosen from the feature list, so a failed add is not retried)
+noscan=""; $U features | grep -q ' NO_AUTO_PART_SCAN ' && noscan=--no-part-scan
+add() { local label=$1; shift; local dev; dev=$($U add --size 64M $noscan "$@") && devices="$devices $label=$dev" \
+    || echo "$label: ublk add failed; left out"; }
 add null -t null
 add null-poll -t null --poll
 $U features | grep -q ' BATCH_IO ' && add null-batch -t null --batch-io

@@ -87,11 +87,6 @@ public final class Dispatcher implements ReadSink {
         return this;
     }
 
-    /** Most commands one call can produce: a commit per tag, plus a FETCH_IO_CMDS (re-)arm. */
-    public int maxCommands() {
-        return depth + 1;
-    }
-
     public long bufferOf(int tag) {
         return bufferBase + (long) tag * bufferSize;
     }

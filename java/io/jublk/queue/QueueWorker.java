@@ -59,6 +59,11 @@ public final class QueueWorker implements Runnable {
                         long storeBase, long storeLength, StoreGate gate, boolean batchIo) {
     }
 
+    /** Commands one dispatch may write: a commit per tag, plus a FETCH_IO_CMDS (re-)arm. */
+    private int maxCommands() {
+        return depth + 1;
+    }
+
     /** Events one call may return: a request per tag, plus the few of batch commands' own. */
     private int maxEvents() {
         return depth + 16;
@@ -126,7 +131,7 @@ public final class QueueWorker implements Runnable {
         long iod = 0;
         long buffers = 0;
         long buffersLen = (long) depth * bufferSize;
-        try (OffHeap cmds = new OffHeap((long) (depth + 1) * ShimLayout.CMD_SIZE);
+        try (OffHeap cmds = new OffHeap((long) maxCommands() * ShimLayout.CMD_SIZE);
              OffHeap events = new OffHeap((long) maxEvents() * ShimLayout.EVENT_SIZE);
              OffHeap bounds = new OffHeap(ShimLayout.BOUNDS_SIZE)) {
             iod = NativeException.check("mmap of queue " + qid + " descriptors",

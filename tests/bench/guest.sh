@@ -36,6 +36,9 @@ if [ -n "${ublksrv:-}" ] && [ -x "$ublksrv" ]; then
         # shellcheck disable=SC2086
         if timeout 60 "$ublksrv" add -t null -q 1 -d 128 --size "${size}M" $extra > "$OUT/$label.add" 2>&1; then
             dev=$(comm -13 <(echo "$before") <(ls /dev/ublkb* | sort) | head -n 1)
+            # Same I/O scheduler as jublk's default ('none'): the servers are compared, not
+            # the kernel's mq-deadline, which ublksrv leaves in place (README, Performance).
+            [ -n "$dev" ] && echo none > "/sys/block/${dev#/dev/}/queue/scheduler"
             [ -n "$dev" ] && devices="$devices $label=$dev" && echo "$label: $ublksrv add -t null $extra -> $dev"
         else
             echo "$label: FAILED to start (see $OUT/$label.add); left out"
@@ -43,6 +46,9 @@ if [ -n "${ublksrv:-}" ] && [ -x "$ublksrv" ]; then
     done
 fi
 echo "devices: $devices"
+for d in $devices; do
+    [ -f "/sys/block/${d#*=/dev/}/queue/scheduler" ] && echo "  ${d%%=*}: scheduler $(cat "/sys/block/${d#*=/dev/}/queue/scheduler")"
+done
 uname -r > "$OUT/kernel"; nproc > "$OUT/cpus"
 # Prefill every device so reads touch real data (and the store's memory is allocated).
 for d in $devices; do

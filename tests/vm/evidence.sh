@@ -3,7 +3,9 @@
 # which outlives the guest. Usage: save_server_evidence DEST_DIR
 save_server_evidence() {
     mkdir -p "$1"
-    cp -r /run/jublk/. "$1/" 2>/dev/null || true
+    # Regular files only: the control sockets cannot be created on the 9p share (QEMU
+    # refuses, and logs "broken or compromised client").
+    find /run/jublk -maxdepth 1 -type f -exec cp {} "$1/" \; 2>/dev/null || true
     local f
     for f in /run/jublk/hs_err_pid*.log; do
         [ -f "$f" ] || continue

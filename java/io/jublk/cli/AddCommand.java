@@ -5,6 +5,7 @@ import io.jublk.JublkException.Reason;
 import io.jublk.ctrl.DevInfo;
 import io.jublk.daemon.DeviceConfig;
 import io.jublk.daemon.DeviceServer;
+import io.jublk.daemon.IoScheduler;
 import io.jublk.daemon.Log;
 import io.jublk.queue.CopyMode;
 import picocli.CommandLine;
@@ -50,6 +51,10 @@ final class AddCommand implements Callable<Integer> {
     @Option(names = "--batch-io",
             description = "Serve with the batched I/O commands (UBLK_F_BATCH_IO, a 7.x kernel): one command commits a whole batch and one multishot fetch brings many requests per wake-up, instead of one command per request. Default: off (per-request commands; see README, Performance, for the measured difference).")
     boolean batchIo;
+
+    @Option(names = "--scheduler", paramLabel = "NAME", defaultValue = IoScheduler.DEFAULT,
+            description = "The block layer's I/O scheduler for the disk: 'none' (default: a RAM disk has no seeks to save, and the kernel's mq-deadline cost 4x at 4 KiB random I/O in the measurements, README Performance), another one the kernel offers (mq-deadline, kyber, bfq), or 'keep' for the kernel's choice.")
+    String scheduler;
 
     @Option(names = {"-n", "--number"}, paramLabel = "ID",
             description = "Device id N for /dev/ublkbN (default: the kernel picks a free one).")
@@ -118,7 +123,7 @@ final class AddCommand implements Callable<Integer> {
         long maxBytes = maxSize == null ? DeviceConfig.defaultMaxSize(bytes) : Sizes.parse(maxSize);
         return new DeviceConfig(target, id == null ? DevInfo.ANY_ID : id, bytes, maxBytes, queues, depth,
                 logicalBlockSize, DeviceConfig.DEFAULT_MAX_IO_BYTES, maxMemory == null ? 0 : Sizes.parse(maxMemory),
-                copyMode(), pollMicros, pinQueues, noPartScan, batchIo);
+                copyMode(), pollMicros, pinQueues, noPartScan, batchIo, scheduler);
     }
 
     private CopyMode copyMode() {

@@ -66,6 +66,7 @@ final class ListCommand implements Callable<Integer> {
                     .field("max_memory_bytes", d.maxMemory())
                     .field("copy_mode", d.copyMode())
                     .field("batch_io", io.jublk.ctrl.Feature.BATCH_IO.in(d.info().flags()))
+                    .field("scheduler", d.blockDeviceExists() ? io.jublk.daemon.IoScheduler.current(d.info().blockDevice()) : null)
                     .field("block_device", d.blockDeviceExists() ? d.info().blockDevice() : null)
                     .field("char_device", d.info().charDevice())
                     .field("flags", d.info().flags())

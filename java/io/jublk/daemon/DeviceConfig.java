@@ -14,7 +14,7 @@ import java.util.function.LongSupplier;
  */
 public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxSizeBytes, int queues, int depth,
                            int logicalBlockSize, int maxIoBytes, long maxMemory, CopyMode copyMode, int pollMicros,
-                           boolean pinQueues, boolean noPartScan, boolean batchIo) {
+                           boolean pinQueues, boolean noPartScan, boolean batchIo, String scheduler) {
     /** What serves the requests. */
     public enum TargetType {
         /** The RAM disk. */
@@ -72,6 +72,9 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
         if (pollMicros < 0 || pollMicros > MAX_POLL_MICROS) {
             throw usage("--poll must be between 0 and " + MAX_POLL_MICROS + " microseconds, got " + pollMicros);
         }
+        if (!IoScheduler.validName(scheduler)) {
+            throw usage("--scheduler must be a scheduler name such as none or mq-deadline, or 'keep', got '" + scheduler + "'");
+        }
         if (maxIoBytes < 4096 || maxIoBytes % 4096 != 0 || maxIoBytes > (32 << 20)) {
             throw usage("max I/O size must be a multiple of 4096 between 4 KiB and 32 MiB, got " + maxIoBytes);
         }
@@ -80,7 +83,7 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
     /** A RAM disk without a memory limit, growable to {@link #defaultMaxSize}. */
     public DeviceConfig(int devId, long sizeBytes, int queues, int depth, int logicalBlockSize, int maxIoBytes) {
         this(TargetType.RAM, devId, sizeBytes, defaultMaxSize(sizeBytes), queues, depth, logicalBlockSize, maxIoBytes,
-                0, null, 0, false, false, false);
+                0, null, 0, false, false, false, IoScheduler.DEFAULT);
     }
 
     /**
@@ -111,7 +114,8 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
                 + " queues=" + queues + " depth=" + depth + " logicalBlockSize=" + logicalBlockSize
                 + " maxIoBytes=" + maxIoBytes + " maxMemory=" + maxMemory
                 + " copyMode=" + (copyMode == null ? "default" : copyMode.name()) + " pollMicros=" + pollMicros
-                + " pinQueues=" + pinQueues + " noPartScan=" + noPartScan + " batchIo=" + batchIo;
+                + " pinQueues=" + pinQueues + " noPartScan=" + noPartScan + " batchIo=" + batchIo
+                + " scheduler=" + scheduler;
     }
 
     /** The configuration {@link #encode} wrote; validated again by the constructor. */
@@ -129,7 +133,8 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
                 Integer.parseInt(field(f, "logicalBlockSize")), Integer.parseInt(field(f, "maxIoBytes")),
                 Long.parseLong(field(f, "maxMemory")), mode.equals("default") ? null : CopyMode.valueOf(mode),
                 Integer.parseInt(field(f, "pollMicros")), Boolean.parseBoolean(field(f, "pinQueues")),
-                Boolean.parseBoolean(field(f, "noPartScan")), Boolean.parseBoolean(field(f, "batchIo")));
+                Boolean.parseBoolean(field(f, "noPartScan")), Boolean.parseBoolean(field(f, "batchIo")),
+                field(f, "scheduler"));
     }
 
     private static String field(java.util.Map<String, String> fields, String name) {

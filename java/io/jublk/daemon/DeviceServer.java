@@ -134,6 +134,7 @@ public final class DeviceServer {
             control.startDev(info.devId(), (int) ProcessHandle.current().pid());
             startedMillis = System.currentTimeMillis();
             step("after-start-dev");
+            IoScheduler.select(info.blockDevice(), config.scheduler());
             openControlSocket();
             writeState(null);
             step("after-state");

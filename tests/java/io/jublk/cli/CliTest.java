@@ -89,7 +89,7 @@ class CliTest {
             addConfig("-t", "ram", "--size", "1G"),
             addConfig("-t", "null", "--size", "16T", "--max-size", "32T", "-n", "7", "-q", "2", "-d", "64",
                     "--logical-block-size", "4096", "--max-memory", "256M", "--copy-mode", "buffer", "--poll", "20",
-                    "--pin-queues", "--no-part-scan", "--batch-io"),
+                    "--pin-queues", "--no-part-scan", "--batch-io", "--scheduler", "mq-deadline"),
         };
         assertTrue(configs[1].batchIo() && !configs[0].batchIo(), "--batch-io is off unless asked for");
         for (DeviceConfig c : configs) assertEquals(c, DeviceConfig.decode(c.encode()), c.encode());
@@ -182,6 +182,16 @@ class CliTest {
         assertEquals(0, c.maxMemory(), "no memory limit unless asked");
         assertFalse(c.pinQueues());
         assertEquals(1 << 20, c.maxIoBytes());
+        assertEquals("none", c.scheduler(), "a RAM disk gets no I/O scheduler unless asked");
+        assertTrue(help.contains("'keep' for the kernel's choice"), help);
+    }
+
+    @Test
+    void schedulerNamesAreCheckedBeforeTheKernelIsAsked() {
+        assertEquals("keep", addConfig("-t", "ram", "--size", "1M", "--scheduler", "keep").scheduler());
+        assertEquals("mq-deadline", addConfig("-t", "ram", "--size", "1M", "--scheduler", "mq-deadline").scheduler());
+        assertUsageError(run("add", "-t", "ram", "--size", "1M", "--scheduler", "../../x"), "--scheduler must be a scheduler name");
+        assertUsageError(run("add", "-t", "ram", "--size", "1M", "--scheduler", ""), "--scheduler must be a scheduler name");
     }
 
     @Test

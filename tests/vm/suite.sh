@@ -826,23 +826,25 @@ session_alive() {  # true while session $1 has a member that is not a zombie
     return 1
 }
 bounded() {
-    # Deadlines by the clock ($SECONDS), not by counting sleeps: in the emulated VM each
-    # round of ps + sleep takes far longer than the 0.2 s it sleeps.
+    # Deadlines by the clock ($SECONDS), not by counting sleeps. Polled with builtins only
+    # (a 'read -t' on a pipe nobody writes as the sleep): forking 'sleep' five times a second
+    # made scenarios ~25 % slower in the emulated guest (166 s vs 133 s for the same four, side by side).
     local limit=$1 timed_out=0 rc; shift
-    setsid "$@" &
+    [ -n "${TICK_FD:-}" ] || exec {TICK_FD}<> <(:)
+    setsid "$@" {TICK_FD}>&- &
     local pid=$! start=$SECONDS
     while alive "$pid"; do
         if [ $timed_out -eq 0 ] && [ $((SECONDS - start)) -ge "$limit" ]; then
             timed_out=1; pkill -TERM -s "$pid" 2>/dev/null
         elif [ $((SECONDS - start)) -ge $((limit + 10)) ]; then break
         fi
-        sleep 0.2
+        read -rt 0.2 -u "$TICK_FD"
     done
     pkill -KILL -s "$pid" 2>/dev/null
     local killed=$SECONDS
     while session_alive "$pid"; do
         [ $((SECONDS - killed)) -ge 20 ] && return $WEDGED
-        sleep 0.2
+        read -rt 0.2 -u "$TICK_FD"
     done
     wait "$pid"; rc=$?
     [ $timed_out -eq 1 ] && return 124

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -798,6 +800,36 @@ int32_t jublk_open(const char *path, int32_t flags)
 {
 	int fd = open(path, flags | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
+}
+
+int32_t jublk_open_mode(const char *path, int32_t flags, int32_t mode)
+{
+	int fd = open(path, flags | O_CLOEXEC, (mode_t)mode);
+	return fd < 0 ? -errno : fd;
+}
+
+int32_t jublk_ftruncate(int32_t fd, int64_t len)
+{
+	return ftruncate(fd, len) ? -errno : 0;
+}
+
+int64_t jublk_lseek(int32_t fd, int64_t off, int32_t whence)
+{
+	off_t r = lseek(fd, off, whence);
+	return r < 0 ? -errno : (int64_t)r;
+}
+
+int64_t jublk_allocated_bytes(int32_t fd)
+{
+	struct stat st;
+	if (fstat(fd, &st))
+		return -errno;
+	return (int64_t)st.st_blocks * 512;
+}
+
+int32_t jublk_mount(const char *source, const char *target, const char *fstype, int64_t flags, const char *data)
+{
+	return mount(source, target, fstype, (unsigned long)flags, data) ? -errno : 0;
 }
 
 int32_t jublk_close(int32_t fd) { return close(fd) ? -errno : 0; }

@@ -128,6 +128,14 @@ int32_t jublk_madvise(int64_t addr, uint64_t len, int32_t advice);
 /* Number of resident pages in [addr, addr+len) (page aligned), counted with mincore. */
 int64_t jublk_resident_pages(int64_t addr, uint64_t len);
 int32_t jublk_open(const char *path, int32_t flags);
+/* open(2) with a mode, for O_CREAT (always O_CLOEXEC, like jublk_open). */
+int32_t jublk_open_mode(const char *path, int32_t flags, int32_t mode);
+int32_t jublk_ftruncate(int32_t fd, int64_t len);
+/* lseek(2): the new offset or -errno (SEEK_DATA/SEEK_HOLE find a sparse file's data). */
+int64_t jublk_lseek(int32_t fd, int64_t off, int32_t whence);
+/* Bytes of storage the file holds: st_blocks * 512 (tmpfs: memory). */
+int64_t jublk_allocated_bytes(int32_t fd);
+int32_t jublk_mount(const char *source, const char *target, const char *fstype, int64_t flags, const char *data);
 int32_t jublk_close(int32_t fd);
 int32_t jublk_ioctl_ptr(int32_t fd, uint64_t request, int64_t arg);
 int32_t jublk_ioctl_int(int32_t fd, uint64_t request, int64_t arg);

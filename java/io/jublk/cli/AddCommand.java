@@ -27,6 +27,7 @@ import java.util.concurrent.Callable;
     "  ublk add -t ram --size 4G",
     "  ublk add -t ram --size 512M -n 3 -q 2 --logical-block-size 4096",
     "  ublk add -t ram --size 1T --max-memory 8G",
+    "  ublk add -t ram --size 4G --recoverable   (data survives a crash: 'ublk recover')",
     "  ublk add -t null --size 1G          (no data kept: measures the server alone)",
     ""})
 final class AddCommand implements Callable<Integer> {
@@ -89,6 +90,10 @@ final class AddCommand implements Callable<Integer> {
             description = "Pin each queue's thread to the CPUs the kernel maps to that queue (with -q > 1), so waking it stays on the submitting CPU; a submitter then shares its CPU with the thread serving it, which was slower in every job measured in the 2-vCPU test VM. Default: off.")
     boolean pinQueues;
 
+    @Option(names = "--recoverable",
+            description = "Keep the disk's data when its server dies (crash, kill -9, OOM killer): the data lives in a file of jublk's own tmpfs (/run/jublk/mem) instead of the server's memory, the kernel holds the disk's I/O while no server runs, and 'ublk recover -n N' starts a new server that carries on. 'ublk del' frees the data. Needs UBLK_F_USER_RECOVERY (6.1+) and root. Default: off (see README, Recovery, for what it costs).")
+    boolean recoverable;
+
     @Option(names = "--foreground", description = "Serve in this process until SIGINT/SIGTERM, then delete the device.")
     boolean foreground;
 
@@ -123,7 +128,7 @@ final class AddCommand implements Callable<Integer> {
         long maxBytes = maxSize == null ? DeviceConfig.defaultMaxSize(bytes) : Sizes.parse(maxSize);
         return new DeviceConfig(target, id == null ? DevInfo.ANY_ID : id, bytes, maxBytes, queues, depth,
                 logicalBlockSize, DeviceConfig.DEFAULT_MAX_IO_BYTES, maxMemory == null ? 0 : Sizes.parse(maxMemory),
-                copyMode(), pollMicros, pinQueues, noPartScan, batchIo, scheduler);
+                copyMode(), pollMicros, pinQueues, noPartScan, batchIo, scheduler, recoverable);
     }
 
     private CopyMode copyMode() {
@@ -139,7 +144,12 @@ final class AddCommand implements Callable<Integer> {
      * {@code notify}, progress goes to stdout as BackgroundStart's protocol lines.
      */
     static int serve(DeviceConfig config, boolean notify) throws InterruptedException {
-        DeviceServer server = new DeviceServer(config);
+        return serve(config, notify, false);
+    }
+
+    /** @param recover take over the existing device config.devId() ('ublk recover') instead of adding one */
+    static int serve(DeviceConfig config, boolean notify, boolean recover) throws InterruptedException {
+        DeviceServer server = new DeviceServer(config, recover);
         PrintStream out = System.out;
         Thread hook = new Thread(() -> {
             if (server.finished()) return; // normal exit after the device was deleted

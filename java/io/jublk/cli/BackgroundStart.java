@@ -38,17 +38,29 @@ final class BackgroundStart {
     /** Tells the launcher (JVM flags) and Main (the prepared configuration) that this is a server. */
     static final String ROLE_ENV = "JUBLK_ROLE";
     static final String SERVER_ROLE = "server";
+    /** Set for a server that takes over an existing device ('ublk recover') instead of adding one. */
+    static final String RECOVER_ENV = "JUBLK_SERVER_RECOVER";
     private static final String EOF = "\0eof";
 
     private final List<String> args;
     private final DeviceConfig config;
     private final long timeoutMs;
+    private final boolean recover;
 
     /** {@code originalArgs} name the server in {@code ps}; {@code config} is what it serves. */
     BackgroundStart(List<String> originalArgs, DeviceConfig config, long timeoutMs) {
+        this(originalArgs, config, timeoutMs, false);
+    }
+
+    /**
+     * @param recover the server takes over device config.devId() from a dead server; if it
+     *        fails, the device and its data are left as they were (never removed here)
+     */
+    BackgroundStart(List<String> originalArgs, DeviceConfig config, long timeoutMs, boolean recover) {
         this.args = originalArgs;
         this.config = config;
         this.timeoutMs = timeoutMs;
+        this.recover = recover;
     }
 
     int run() throws IOException, InterruptedException {
@@ -61,6 +73,7 @@ final class BackgroundStart {
         pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put(ROLE_ENV, SERVER_ROLE);
         pb.environment().put(CONFIG_ENV, config.encode());
+        if (recover) pb.environment().put(RECOVER_ENV, "1");
         Process p = pb.start();
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Thread reader = new Thread(() -> readLines(p, lines), "ublk-add-reader");
@@ -73,7 +86,7 @@ final class BackgroundStart {
             long left = deadline - System.currentTimeMillis();
             String line = left > 0 ? lines.poll(left, TimeUnit.MILLISECONDS) : null;
             if (line == null) {
-                abandon(p, devId);
+                abandon(p, recover ? -1 : devId);
                 throw new JublkException(Reason.TIMEOUT, "the device server did not come up within "
                         + timeoutMs / 1000 + " s; it was stopped (log: " + log + ")");
             }
@@ -88,14 +101,14 @@ final class BackgroundStart {
                 int code = p.waitFor();
                 String error = lastError(log);
                 boolean crashed = code > 128 || error == null;
-                if (devId >= 0) removeLeftovers(devId);
+                if (devId >= 0 && !recover) removeLeftovers(devId);
                 if (!crashed) {
                     Files.deleteIfExists(log); // the one-line error says it all
                     throw new JublkException(exitReason(code), error);
                 }
                 // A crash (no error line of its own): keep what it wrote for the bug report.
                 throw new JublkException(Reason.FAILED, "the device server " + howItEnded(code)
-                        + " before the device was ready" + (devId >= 0 ? "; device " + devId + " was removed" : "")
+                        + " before the device was ready" + (devId >= 0 && !recover ? "; device " + devId + " was removed" : "")
                         + " (log: " + log + ")");
             }
         }

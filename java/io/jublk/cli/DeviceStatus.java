@@ -5,7 +5,9 @@ import io.jublk.ctrl.Control;
 import io.jublk.ctrl.DevInfo;
 import io.jublk.ctrl.DeviceIds;
 import io.jublk.ctrl.Params;
+import io.jublk.ctrl.Uapi;
 import io.jublk.daemon.RunDir;
+import io.jublk.daemon.StoreFiles;
 import io.jublk.store.MappingRss;
 
 import java.nio.file.Files;
@@ -16,7 +18,7 @@ import java.util.Map;
 
 /** One device as `ublk list` shows it: the kernel's view plus what its server reports. */
 record DeviceStatus(DevInfo info, long sizeBytes, long memoryBytes, long maxMemory, boolean blockDeviceExists,
-                    String copyMode, String failure, String type) {
+                    String copyMode, String failure, String type, String storeFile) {
 
     static List<DeviceStatus> all(Control control) {
         List<DeviceStatus> out = new ArrayList<>();
@@ -42,12 +44,19 @@ record DeviceStatus(DevInfo info, long sizeBytes, long memoryBytes, long maxMemo
         } catch (NumberFormatException e) {
             maxMemory = 0;
         }
-        return new DeviceStatus(info, params.sizeBytes(), memoryOf(info, state), maxMemory,
+        String storeFile = state.get("store_file");
+        return new DeviceStatus(info, params.sizeBytes(),
+                storeFile != null ? StoreFiles.system().allocatedBytes(id) : memoryOf(info, state), maxMemory,
                 Files.exists(Path.of(info.blockDevice())), state.get("copy_mode"), state.get("failed"),
-                state.get("type"));
+                state.get("type"), storeFile);
     }
 
-    /** Memory the server's store holds, or -1 when there is no live server to measure. */
+    /** True if the device waits for a new server ('ublk recover'): its server died, its data is kept. */
+    boolean recoverable() {
+        return storeFile != null && info.state() == Uapi.S_DEV_QUIESCED;
+    }
+
+    /** Memory a server's private store holds, or -1 when there is no live server to measure. */
     private static long memoryOf(DevInfo info, Map<String, String> state) {
         String pid = state.get("pid");
         String store = state.get("store");
@@ -61,8 +70,8 @@ record DeviceStatus(DevInfo info, long sizeBytes, long memoryBytes, long maxMemo
         }
     }
 
-    /** The server pid, or -1 once the kernel has dropped it (server gone). */
+    /** The server pid, or -1 once the server is gone (6.12 keeps a dead server's pid while QUIESCED). */
     int serverPid() {
-        return info.serverPid() > 0 ? info.serverPid() : -1;
+        return info.serverPid() > 0 && info.state() != Uapi.S_DEV_QUIESCED ? info.serverPid() : -1;
     }
 }

@@ -13,7 +13,9 @@ import java.util.concurrent.Callable;
     "List ublk devices.",
     "Shows id, state, queues, depth, size, server pid, memory in use and device",
     "paths; just the header when there are none. A device whose server failed is",
-    "listed with the reason on a line of its own."})
+    "listed with the reason on a line of its own. A --recoverable disk whose server",
+    "died is QUIESCED: its I/O waits and its data is kept until 'ublk recover' or",
+    "'ublk del'; MEMORY is what its store file holds."})
 final class ListCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print a JSON array instead of a table.")
     boolean json;
@@ -42,7 +44,12 @@ final class ListCommand implements Callable<Integer> {
                     d.blockDeviceExists() ? d.info().blockDevice() : "-", d.info().charDevice()));
         }
         for (DeviceStatus d : devices) {
-            if (d.failure() != null) {
+            if (d.recoverable()) {
+                sb.append("device ").append(d.info().devId()).append(": its server is gone; the kernel holds its I/O and ")
+                        .append(d.storeFile()).append(" its data (recover it with 'ublk recover -n ")
+                        .append(d.info().devId()).append("', or free it with 'ublk del -n ").append(d.info().devId())
+                        .append("')\n");
+            } else if (d.failure() != null) {
                 sb.append("device ").append(d.info().devId()).append(" failed: ").append(d.failure())
                         .append(" (remove it with 'ublk del -n ").append(d.info().devId()).append("')\n");
             }
@@ -65,6 +72,8 @@ final class ListCommand implements Callable<Integer> {
                     .field("memory_bytes", d.memoryBytes())
                     .field("max_memory_bytes", d.maxMemory())
                     .field("copy_mode", d.copyMode())
+                    .field("recoverable", d.storeFile() != null)
+                    .field("store_file", d.storeFile())
                     .field("batch_io", io.jublk.ctrl.Feature.BATCH_IO.in(d.info().flags()))
                     .field("scheduler", d.blockDeviceExists() ? io.jublk.daemon.IoScheduler.current(d.info().blockDevice()) : null)
                     .field("block_device", d.blockDeviceExists() ? d.info().blockDevice() : null)

@@ -64,7 +64,8 @@ public final class Main implements Runnable {
     private static int servePrepared(String config, String[] args) {
         PrintWriter err = new PrintWriter(System.err, true);
         try {
-            return AddCommand.serve(DeviceConfig.decode(config), true);
+            return AddCommand.serve(DeviceConfig.decode(config), true,
+                    System.getenv(BackgroundStart.RECOVER_ENV) != null);
         } catch (Exception e) {
             return report(e, err, debugRequested(args));
         }
@@ -83,8 +84,8 @@ public final class Main implements Runnable {
      * call's start-up (~75% of 0.27 s on the host, several seconds in the emulated test VM).
      */
     private static final Class<?>[] SUBCOMMANDS = {
-        AddCommand.class, DelCommand.class, ListCommand.class, FlushCommand.class, ResizeCommand.class,
-        StatsCommand.class, FeaturesCommand.class, DocsCommand.class, CommandLine.HelpCommand.class,
+        AddCommand.class, DelCommand.class, ListCommand.class, RecoverCommand.class, FlushCommand.class,
+        ResizeCommand.class, StatsCommand.class, FeaturesCommand.class, DocsCommand.class, CommandLine.HelpCommand.class,
     };
 
     /** The full command line, every subcommand registered (help, docs, tests). */

@@ -139,6 +139,29 @@ public final class Control implements AutoCloseable {
         if (res < 0) throw failure("START_DEV", res, devId);
     }
 
+    /**
+     * START_USER_RECOVERY: readies a device whose server died (state QUIESCED) for a new
+     * server. False (nothing done) on EBUSY: the old server's /dev/ublkcN is not released
+     * yet or the kernel has not finished quiescing the disk — ask again shortly.
+     */
+    public synchronized boolean startUserRecovery(int devId) {
+        int res = run(CMD_START_USER_RECOVERY, devId, 0, 0, 0);
+        if (res == Errno.EBUSY.negative()) return false;
+        if (res == Errno.EINVAL.negative()) {
+            throw new JublkException(Reason.FAILED, "START_USER_RECOVERY on device " + devId + " failed: "
+                    + Errno.describe(res) + "; the kernel refuses recovery for a device created without "
+                    + "UBLK_F_USER_RECOVERY or one that never served");
+        }
+        if (res < 0) throw failure("START_USER_RECOVERY", res, devId);
+        return true;
+    }
+
+    /** END_USER_RECOVERY: blocks until the new server fetched every tag, then the disk is live again. */
+    public synchronized void endUserRecovery(int devId, int serverPid) {
+        int res = run(CMD_END_USER_RECOVERY, devId, serverPid, 0, 0);
+        if (res < 0) throw failure("END_USER_RECOVERY", res, devId);
+    }
+
     /** STOP_DEV: removes /dev/ublkbN and aborts the armed I/O commands. Idempotent. */
     public synchronized void stopDev(int devId) {
         int res = run(CMD_STOP_DEV, devId, 0, 0, 0);

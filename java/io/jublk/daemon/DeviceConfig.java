@@ -14,7 +14,8 @@ import java.util.function.LongSupplier;
  */
 public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxSizeBytes, int queues, int depth,
                            int logicalBlockSize, int maxIoBytes, long maxMemory, CopyMode copyMode, int pollMicros,
-                           boolean pinQueues, boolean noPartScan, boolean batchIo, String scheduler) {
+                           boolean pinQueues, boolean noPartScan, boolean batchIo, String scheduler,
+                           boolean recoverable) {
     /** What serves the requests. */
     public enum TargetType {
         /** The RAM disk. */
@@ -75,6 +76,9 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
         if (!IoScheduler.validName(scheduler)) {
             throw usage("--scheduler must be a scheduler name such as none or mq-deadline, or 'keep', got '" + scheduler + "'");
         }
+        if (recoverable && type == TargetType.NULL) {
+            throw usage("--recoverable keeps a RAM disk's data when its server dies; the null target keeps none");
+        }
         if (maxIoBytes < 4096 || maxIoBytes % 4096 != 0 || maxIoBytes > (32 << 20)) {
             throw usage("max I/O size must be a multiple of 4096 between 4 KiB and 32 MiB, got " + maxIoBytes);
         }
@@ -83,7 +87,7 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
     /** A RAM disk without a memory limit, growable to {@link #defaultMaxSize}. */
     public DeviceConfig(int devId, long sizeBytes, int queues, int depth, int logicalBlockSize, int maxIoBytes) {
         this(TargetType.RAM, devId, sizeBytes, defaultMaxSize(sizeBytes), queues, depth, logicalBlockSize, maxIoBytes,
-                0, null, 0, false, false, false, IoScheduler.DEFAULT);
+                0, null, 0, false, false, false, IoScheduler.DEFAULT, false);
     }
 
     /**
@@ -115,7 +119,13 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
                 + " maxIoBytes=" + maxIoBytes + " maxMemory=" + maxMemory
                 + " copyMode=" + (copyMode == null ? "default" : copyMode.name()) + " pollMicros=" + pollMicros
                 + " pinQueues=" + pinQueues + " noPartScan=" + noPartScan + " batchIo=" + batchIo
-                + " scheduler=" + scheduler;
+                + " scheduler=" + scheduler + " recoverable=" + recoverable;
+    }
+
+    /** The same configuration for device {@code id} (what a recovering server serves). */
+    public DeviceConfig withDevId(int id) {
+        return new DeviceConfig(type, id, sizeBytes, maxSizeBytes, queues, depth, logicalBlockSize, maxIoBytes,
+                maxMemory, copyMode, pollMicros, pinQueues, noPartScan, batchIo, scheduler, recoverable);
     }
 
     /** The configuration {@link #encode} wrote; validated again by the constructor. */
@@ -134,7 +144,7 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
                 Long.parseLong(field(f, "maxMemory")), mode.equals("default") ? null : CopyMode.valueOf(mode),
                 Integer.parseInt(field(f, "pollMicros")), Boolean.parseBoolean(field(f, "pinQueues")),
                 Boolean.parseBoolean(field(f, "noPartScan")), Boolean.parseBoolean(field(f, "batchIo")),
-                field(f, "scheduler"));
+                field(f, "scheduler"), Boolean.parseBoolean(field(f, "recoverable")));
     }
 
     private static String field(java.util.Map<String, String> fields, String name) {

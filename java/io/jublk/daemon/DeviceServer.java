@@ -51,8 +51,16 @@ public final class DeviceServer {
     private static final long PAUSE_TIMEOUT_MS = 5_000;
     /** Exit status of a server whose device failed while serving (a queue died). */
     private static final int FAILED_EXIT = 1;
+    /**
+     * How long a recovering server waits for the kernel to let it take over (START_USER_RECOVERY
+     * says EBUSY until the dead server's files are released and the disk is quiesced).
+     */
+    private static final long RECOVERY_START_TIMEOUT_MS = 30_000;
 
     private final DeviceConfig config;
+    /** True for a server taking over an existing device from a dead one ('ublk recover'). */
+    private final boolean recovering;
+    private final StoreFiles storeFiles = StoreFiles.system();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final List<QueueWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -73,7 +81,13 @@ public final class DeviceServer {
     private long maxMemory;
 
     public DeviceServer(DeviceConfig config) {
+        this(config, false);
+    }
+
+    /** @param recover take over device {@code config.devId()} from its dead server instead of adding one */
+    public DeviceServer(DeviceConfig config, boolean recover) {
         this.config = config;
+        this.recovering = recover;
         this.faults = TestFaults.fromEnvironment();
     }
 
@@ -105,46 +119,124 @@ public final class DeviceServer {
                         + " bytes (writes beyond fail with ENOSPC, instead of the OOM killer ending the server)");
             }
             features = KernelSupport.requireUsable(control);
-            if (config.noPartScan()) {
-                KernelSupport.require(features, Feature.NO_AUTO_PART_SCAN, "--no-part-scan");
-            }
-            if (config.batchIo()) {
-                KernelSupport.require(features, Feature.BATCH_IO, "--batch-io");
-            }
-            store = new PageStore(config.sizeBytes(), config.maxSizeBytes(), maxMemory);
-            copyMode = config.copyModeFor(() -> features);
-            long flags = copyMode.devFlags() | (config.noPartScan() ? Feature.NO_AUTO_PART_SCAN.bit : 0)
-                    | (config.batchIo() ? Feature.BATCH_IO.bit : 0);
-            info = control.addDev(DevInfo.request(config.devId(), config.queues(), config.depth(),
-                    config.maxIoBytes(), flags));
-            Log.info("added device " + info.devId() + ": " + info.nrHwQueues() + " queue(s), depth "
-                    + info.queueDepth() + ", max I/O " + info.maxIoBufBytes() + " bytes, flags 0x"
-                    + Long.toHexString(info.flags()));
-            onAdded.accept(info.devId());
-            step("after-add-dev");
-            if ((info.flags() & copyMode.devFlags()) != copyMode.devFlags()) {
-                throw new JublkException(Reason.FAILED, "this kernel's ublk driver does not offer the features copy mode "
-                        + copyMode.name().toLowerCase() + " needs (flags 0x" + Long.toHexString(info.flags()) + ")");
-            }
-            control.setParams(info.devId(), params());
-            step("after-set-params");
-            cdevFd = openCharDevice(info.charDevice());
-            startQueues();
-            step("after-queues-armed");
-            control.startDev(info.devId(), (int) ProcessHandle.current().pid());
-            startedMillis = System.currentTimeMillis();
-            step("after-start-dev");
-            IoScheduler.select(info.blockDevice(), config.scheduler());
+            if (recovering) takeOver(onAdded);
+            else create(onAdded);
             openControlSocket();
             writeState(null);
             step("after-state");
             Log.info("serving " + info.blockDevice() + " (" + config.type().name().toLowerCase() + ", "
-                    + config.sizeBytes() + " bytes, can grow to " + store.capacity() + ")");
+                    + store.size() + " bytes, can grow to " + store.capacity()
+                    + (store.inFile() ? ", data in " + storeFiles.file(info.devId()) : "") + ")");
         } catch (RuntimeException | Error e) {
-            Log.info("start failed: " + e.getMessage());
+            Log.info((recovering ? "recovery" : "start") + " failed: " + e.getMessage());
             teardown();
             throw e;
         }
+    }
+
+    /** A new device: ADD_DEV, SET_PARAMS, queues armed, START_DEV. */
+    private void create(IntConsumer onAdded) {
+        if (config.noPartScan()) {
+            KernelSupport.require(features, Feature.NO_AUTO_PART_SCAN, "--no-part-scan");
+        }
+        if (config.batchIo()) {
+            KernelSupport.require(features, Feature.BATCH_IO, "--batch-io");
+        }
+        long recovery = Feature.USER_RECOVERY.bit | Feature.USER_RECOVERY_REISSUE.bit;
+        if (config.recoverable()) {
+            KernelSupport.require(features, Feature.USER_RECOVERY, "--recoverable");
+        } else {
+            // The store lives in this process only: before anything touches the kernel.
+            store = new PageStore(config.sizeBytes(), config.maxSizeBytes(), maxMemory);
+        }
+        copyMode = config.copyModeFor(() -> features);
+        long flags = copyMode.devFlags() | (config.noPartScan() ? Feature.NO_AUTO_PART_SCAN.bit : 0)
+                | (config.batchIo() ? Feature.BATCH_IO.bit : 0) | (config.recoverable() ? recovery : 0);
+        info = control.addDev(DevInfo.request(config.devId(), config.queues(), config.depth(),
+                config.maxIoBytes(), flags));
+        Log.info("added device " + info.devId() + ": " + info.nrHwQueues() + " queue(s), depth "
+                + info.queueDepth() + ", max I/O " + info.maxIoBufBytes() + " bytes, flags 0x"
+                + Long.toHexString(info.flags()));
+        onAdded.accept(info.devId());
+        step("after-add-dev");
+        if ((info.flags() & copyMode.devFlags()) != copyMode.devFlags()) {
+            throw new JublkException(Reason.FAILED, "this kernel's ublk driver does not offer the features copy mode "
+                    + copyMode.name().toLowerCase() + " needs (flags 0x" + Long.toHexString(info.flags()) + ")");
+        }
+        if (config.recoverable()) {
+            if ((info.flags() & recovery) != recovery) {
+                throw new JublkException(Reason.UNSUPPORTED, "the kernel did not grant user recovery to device "
+                        + info.devId() + " (flags 0x" + Long.toHexString(info.flags()) + "): --recoverable needs root");
+            }
+            // Named after the id the kernel just gave out, so it is made after ADD_DEV.
+            store = storeFiles.create(info.devId(), config.sizeBytes(), config.maxSizeBytes(), maxMemory);
+        }
+        control.setParams(info.devId(), params());
+        step("after-set-params");
+        cdevFd = openCharDevice(info.charDevice());
+        startQueues();
+        step("after-queues-armed");
+        control.startDev(info.devId(), (int) ProcessHandle.current().pid());
+        startedMillis = System.currentTimeMillis();
+        step("after-start-dev");
+        IoScheduler.select(info.blockDevice(), config.scheduler());
+    }
+
+    /**
+     * Takes over a device whose server died ('ublk recover'): START_USER_RECOVERY (retried
+     * while the kernel says EBUSY, bounded), the store file mapped again, every tag fetched,
+     * END_USER_RECOVERY — then the I/O that waited meanwhile is sent to this server. Until
+     * END_USER_RECOVERY succeeds the device is not ours: a failure leaves it (and its data)
+     * as it was, for another attempt or 'ublk del'.
+     */
+    private void takeOver(IntConsumer onAdded) {
+        int id = config.devId();
+        info = control.getDevInfo(id);
+        if (!Feature.USER_RECOVERY.in(info.flags())) {
+            throw new JublkException(Reason.FAILED, "device " + id + " was not created with --recoverable: its data "
+                    + "went with its server; remove it with 'ublk del -n " + id + "'");
+        }
+        onAdded.accept(id);
+        awaitRecoveryStart(id);
+        step("after-start-recovery");
+        long size = control.getParams(id).sizeBytes();
+        store = storeFiles.open(id, size, maxMemory);
+        copyMode = (info.flags() & CopyMode.USER_COPY.devFlags()) != 0 ? CopyMode.USER_COPY : CopyMode.BUFFER;
+        Log.info("recovering device " + id + ": " + info.nrHwQueues() + " queue(s), depth " + info.queueDepth()
+                + ", " + store.usedBytes() + " bytes of data in " + storeFiles.file(id));
+        cdevFd = openCharDevice(info.charDevice());
+        startQueues();
+        step("after-queues-armed");
+        control.endUserRecovery(id, (int) ProcessHandle.current().pid());
+        startedMillis = System.currentTimeMillis();
+        step("after-end-recovery");
+    }
+
+    /** START_USER_RECOVERY, asked again while the kernel is still letting go of the dead server. */
+    private void awaitRecoveryStart(int id) {
+        long deadline = System.currentTimeMillis() + RECOVERY_START_TIMEOUT_MS;
+        while (!control.startUserRecovery(id)) {
+            DevInfo now = control.getDevInfo(id);
+            int pid = now.serverPid();
+            if (now.state() == Uapi.S_DEV_LIVE && pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive)
+                    .orElse(false)) {
+                throw new JublkException(Reason.BUSY, "device " + id + " is served by process " + pid
+                        + ", which is alive: there is nothing to recover");
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new JublkException(Reason.BUSY, "device " + id + " is not ready for recovery after "
+                        + RECOVERY_START_TIMEOUT_MS / 1000 + " s (state " + now.stateName()
+                        + "; EBUSY: the old server's process, or a process it started, still holds "
+                        + info.charDevice() + ")");
+            }
+            if (stopping) throw new JublkException(Reason.FAILED, "stopped by a signal while recovering");
+            sleep(100);
+        }
+    }
+
+    /** False for a recovering server until the device is really handed to it. */
+    private boolean ownsDevice() {
+        return !recovering || startedMillis != 0;
     }
 
     /** A start step is done: die here if a test asked for it; give up if a stop came meanwhile. */
@@ -241,8 +333,10 @@ public final class DeviceServer {
         Log.info("device " + info.devId() + " failed: " + failure);
         writeState(failure);
         if (controlServer != null) controlServer.close();
-        Log.info("exiting with status " + FAILED_EXIT + " so that the kernel fails the device's I/O; "
-                + "remove it with 'ublk del -n " + info.devId() + "'");
+        Log.info("exiting with status " + FAILED_EXIT + (store.inFile()
+                ? ": the kernel holds the device's I/O and its data stays in " + storeFiles.file(info.devId())
+                + "; take it over with 'ublk recover -n " + info.devId() + "'"
+                : " so that the kernel fails the device's I/O") + ", or remove it with 'ublk del -n " + info.devId() + "'");
         Runtime.getRuntime().halt(FAILED_EXIT);
     }
 
@@ -329,6 +423,9 @@ public final class DeviceServer {
         state.put("type", config.type().name().toLowerCase());
         state.put("max_memory", Long.toString(maxMemory));
         state.put("copy_mode", copyMode.name().toLowerCase());
+        if (store.inFile()) state.put("store_file", storeFiles.file(info.devId()).toString());
+        // What 'ublk recover' starts a new server with.
+        state.put("config", config.withDevId(info.devId()).encode());
         if (failure != null) state.put("failed", failure.replace('\n', ' '));
         try {
             RunDir.writeState(info.devId(), state);
@@ -348,7 +445,7 @@ public final class DeviceServer {
     public void stop() {
         stopping = true;
         Control c = control;
-        if (c != null && info != null) {
+        if (c != null && info != null && ownsDevice()) {
             try {
                 c.stopDev(info.devId());
             } catch (JublkException e) {
@@ -397,7 +494,11 @@ public final class DeviceServer {
                             + "until the process exits, rather than be unmapped under it");
                 }
             }
-            if (info != null) deleteDevice();
+            if (info != null && ownsDevice()) {
+                deleteDevice();
+                // The data goes with the device: freed once this process no longer maps it.
+                if (store != null && store.inFile()) storeFiles.delete(info.devId());
+            }
             if (control != null && threadsDone) control.close();
         } finally {
             finished.countDown();

@@ -69,9 +69,13 @@ public final class RunDir {
         return out;
     }
 
-    /** Removes what a device's server leaves here: its state file and its control socket. */
+    /**
+     * Removes what a device's server leaves here: its state file, its control socket and a
+     * recoverable disk's store file (whose memory is freed once no process maps it).
+     */
     public static void removeDeviceFiles(int devId) {
         removeState(devId);
+        StoreFiles.system().delete(devId);
         try {
             Files.deleteIfExists(socketFile(devId));
         } catch (IOException ignored) {

@@ -61,6 +61,11 @@ public final class Native {
     public static native long jublk_resident_pages(long addr, long len);
     public static native int jublk_open(String path, int flags);
     public static native int jublk_close(int fd);
+    public static native int jublk_open_mode(String path, int flags, int mode);
+    public static native int jublk_ftruncate(int fd, long len);
+    public static native long jublk_lseek(int fd, long off, int whence);
+    public static native long jublk_allocated_bytes(int fd);
+    public static native int jublk_mount(String source, String target, String fstype, long flags, String data);
     public static native int jublk_ioctl_ptr(int fd, long request, long arg);
     public static native int jublk_ioctl_int(int fd, long request, long arg);
     public static native void jublk_memset(long dst, int value, long len);
@@ -81,6 +86,15 @@ public final class Native {
     public static final int MAP_NORESERVE = 0x4000;
     public static final int MAP_POPULATE = 0x8000;
     public static final int MADV_DONTNEED = 4;
+    /** Frees the range of a shared file mapping's file too (a punched hole); tmpfs supports it. */
+    public static final int MADV_REMOVE = 9;
+    public static final int O_CREAT = 0x40;
+    public static final int O_TRUNC = 0x200;
+    public static final int SEEK_DATA = 3;
+    public static final int SEEK_HOLE = 4;
+    public static final long MS_NOSUID = 2;
+    public static final long MS_NODEV = 4;
+    public static final long MS_NOEXEC = 8;
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 1;
     public static final int O_RDWR = 2;

@@ -4,11 +4,14 @@ import io.jublk.nat.Native;
 import io.jublk.nat.NativeException;
 
 /**
- * The RAM disk's private backing store: one anonymous private mapping as large as the disk
- * may grow ({@code MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE}; its capacity), of which the
- * first {@link #size} bytes are the disk. The kernel allocates a page on
- * first write; never-written blocks read as zeros and cost nothing. Whole pages that are
- * discarded or zeroed go back to the kernel with {@code MADV_DONTNEED}.
+ * The RAM disk's private backing store: one mapping as large as the disk may grow (its
+ * capacity), of which the first {@link #size} bytes are the disk. Either anonymous and
+ * private ({@code MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE}: gone with the process) or a
+ * shared mapping of a sparse tmpfs file ({@link #inFile}: the data outlives the process, so a
+ * new server can recover the disk). The kernel allocates a page on first write;
+ * never-written blocks read as zeros and cost nothing. Whole pages that are discarded or
+ * zeroed go back to the kernel ({@code MADV_DONTNEED}, or {@code MADV_REMOVE}, which punches
+ * a hole in the file).
  *
  * <p>Thread-safe in the way a disk is: concurrent requests to different ranges are
  * independent; ordering of overlapping requests is the block layer's business.
@@ -28,6 +31,10 @@ public final class PageStore implements AutoCloseable {
     private volatile long size;
     private final PageTracker pages;
     private volatile long base;
+    /** The store's file for {@link #inFile} stores (owned: closed with the store), else -1. */
+    private final int fileFd;
+    /** How whole pages go back: MADV_DONTNEED (anonymous) or MADV_REMOVE (file: punch a hole). */
+    private final int releaseAdvice;
 
     /**
      * Reserves {@code size} bytes of address space (a multiple of 512). No memory is
@@ -49,25 +56,76 @@ public final class PageStore implements AutoCloseable {
      *        now (and bitmap pages, on first use), never memory
      */
     public PageStore(long size, long capacity, long maxMemory) {
+        this(size, capacity, maxMemory, -1);
+    }
+
+    /**
+     * A store kept in the file {@code fd} (a tmpfs file of at least {@code capacity} bytes),
+     * mapped shared so that what is written stays in the file when this process dies. What
+     * the file already holds is the disk's content: its data ranges (SEEK_DATA/SEEK_HOLE)
+     * are counted as used, so reads of never-written blocks still cost nothing. The store
+     * owns {@code fd} from here on, also when this throws.
+     */
+    public static PageStore inFile(int fd, long size, long capacity, long maxMemory) {
+        return new PageStore(size, capacity, maxMemory, fd);
+    }
+
+    private PageStore(long size, long capacity, long maxMemory, int fd) {
         if (size <= 0 || size % 512 != 0 || capacity < size || capacity % 512 != 0 || capacity > MAX_SIZE) {
+            if (fd >= 0) Native.jublk_close(fd);
             throw new IllegalArgumentException("store size and capacity must be positive multiples of 512 bytes, "
                     + "size <= capacity <= " + MAX_SIZE + ": " + size + ", " + capacity);
         }
         Native.ensureLoaded();
         this.size = size;
         this.capacity = capacity;
+        this.fileFd = fd;
+        this.releaseAdvice = fd >= 0 ? Native.MADV_REMOVE : Native.MADV_DONTNEED;
         this.pages = new PageTracker(capacity, maxMemory);
         long mapped = roundUp(capacity);
-        long addr = Native.jublk_mmap(0, mapped, Native.PROT_READ | Native.PROT_WRITE,
-                Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0);
+        long addr = fd >= 0
+                ? Native.jublk_mmap(0, mapped, Native.PROT_READ | Native.PROT_WRITE, Native.MAP_SHARED, fd, 0)
+                : Native.jublk_mmap(0, mapped, Native.PROT_READ | Native.PROT_WRITE,
+                        Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0);
         if (addr < 0) {
             pages.close();
+            if (fd >= 0) Native.jublk_close(fd);
             NativeException.check("mmap of a " + size + "-byte store", addr);
         }
         // Transparent huge pages would turn a 4 KiB write into a 2 MiB allocation and make
         // memory use depend on the host's THP policy; a RAM disk wants byte-exact accounting.
         Native.jublk_madvise(addr, mapped, MADV_NOHUGEPAGE);
         this.base = addr;
+        if (fd >= 0) {
+            try {
+                countFileData();
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+    }
+
+    /** Marks the pages the file holds data in (its content from an earlier server) as used. */
+    private void countFileData() {
+        long end = roundUp(capacity);
+        long pos = 0;
+        while (pos < end) {
+            long data = Native.jublk_lseek(fileFd, pos, Native.SEEK_DATA);
+            if (data == io.jublk.nat.Errno.ENXIO.negative()) break; // no data after pos
+            NativeException.check("lseek(SEEK_DATA) in the store file", data);
+            if (data >= end) break;
+            long hole = NativeException.check("lseek(SEEK_HOLE) in the store file",
+                    Native.jublk_lseek(fileFd, data, Native.SEEK_HOLE));
+            hole = Math.min(roundUp(hole), end);
+            pages.markUsed(data / PAGE_SIZE, hole / PAGE_SIZE - 1);
+            pos = hole;
+        }
+    }
+
+    /** True if the store is a file that outlives this process ({@link #inFile}). */
+    public boolean inFile() {
+        return fileFd >= 0;
     }
 
     private static long roundUp(long n) {
@@ -108,8 +166,8 @@ public final class PageStore implements AutoCloseable {
         long firstWhole = roundUp(newSize);
         long end = roundUp(old);
         if (firstWhole < end) {
-            NativeException.check("madvise(MADV_DONTNEED)",
-                    Native.jublk_madvise(base + firstWhole, end - firstWhole, Native.MADV_DONTNEED));
+            NativeException.check("madvise (release pages)",
+                    Native.jublk_madvise(base + firstWhole, end - firstWhole, releaseAdvice));
             pages.release(firstWhole / PAGE_SIZE, (end - firstWhole) / PAGE_SIZE);
         }
         size = newSize;
@@ -171,14 +229,14 @@ public final class PageStore implements AutoCloseable {
             return;
         }
         if (offset < firstWhole) zeroPartial(offset, firstWhole - offset);
-        NativeException.check("madvise(MADV_DONTNEED)",
-                Native.jublk_madvise(base + firstWhole, lastWhole - firstWhole, Native.MADV_DONTNEED));
+        NativeException.check("madvise (release pages)",
+                Native.jublk_madvise(base + firstWhole, lastWhole - firstWhole, releaseAdvice));
         pages.release(firstWhole / PAGE_SIZE, (lastWhole - firstWhole) / PAGE_SIZE);
         if (lastWhole < end) {
             // The tail page is partial only if the disk extends past it; at the very end of
             // the disk it is the mapping's last (padded) page and may be released whole.
             if (end == size && roundUp(size) > size) {
-                Native.jublk_madvise(base + lastWhole, PAGE_SIZE, Native.MADV_DONTNEED);
+                Native.jublk_madvise(base + lastWhole, PAGE_SIZE, releaseAdvice);
                 pages.release(lastWhole / PAGE_SIZE, 1);
             } else {
                 zeroPartial(lastWhole, end - lastWhole);
@@ -196,13 +254,18 @@ public final class PageStore implements AutoCloseable {
      * request half done: the device server calls it at a {@link StoreGate} pause.
      */
     public void releaseAll() {
-        NativeException.check("madvise(MADV_DONTNEED)",
-                Native.jublk_madvise(base, roundUp(capacity), Native.MADV_DONTNEED));
+        NativeException.check("madvise (release pages)",
+                Native.jublk_madvise(base, roundUp(capacity), releaseAdvice));
         pages.releaseAll();
     }
 
-    /** Bytes of memory the store holds now (see {@link MappingRss}); falls back to mincore. */
+    /**
+     * Bytes of memory the store holds now: a file store's allocated blocks (what the file
+     * keeps, mapped by this process or not), else the mapping's RSS (see {@link MappingRss});
+     * falls back to mincore.
+     */
     public long residentBytes() {
+        if (fileFd >= 0) return NativeException.check("fstat of the store file", Native.jublk_allocated_bytes(fileFd));
         long rss = MappingRss.of("self", base);
         return rss >= 0 ? rss : residentPagesByMincore() * PAGE_SIZE;
     }
@@ -238,6 +301,7 @@ public final class PageStore implements AutoCloseable {
             Native.jublk_munmap(base, roundUp(capacity));
             base = 0;
             pages.close();
+            if (fileFd >= 0) Native.jublk_close(fileFd);
         }
     }
 }

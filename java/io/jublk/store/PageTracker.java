@@ -91,6 +91,14 @@ public final class PageTracker implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Marks pages [first, last] as holding data whatever the limit: they already do (a
+     * recovered store's content). Only before any request is served.
+     */
+    public void markUsed(long first, long last) {
+        if (last >= first) used.addAndGet(setRange(first, last));
+    }
+
     /** Forgets the pages [firstPage, firstPage+pageCount) (they were returned to the kernel). */
     public void release(long firstPage, long pageCount) {
         if (pageCount <= 0) return;

@@ -1,0 +1,77 @@
+package io.jublk.cli;
+
+import io.jublk.JublkException;
+import io.jublk.JublkException.Reason;
+import io.jublk.ctrl.Control;
+import io.jublk.ctrl.DevInfo;
+import io.jublk.ctrl.Feature;
+import io.jublk.daemon.DeviceConfig;
+import io.jublk.daemon.RunDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "recover", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        description = {
+    "Start a new server for a recoverable disk whose server died.",
+    "A disk added with --recoverable keeps its data in /run/jublk/mem when its server",
+    "dies (crash, kill -9, OOM killer); the kernel holds the disk's I/O meanwhile",
+    "(state QUIESCED in 'ublk list'). This starts a server on the same data with the",
+    "same settings; the I/O that waited is then served, nothing fails.",
+    "",
+    "Example:",
+    "  ublk recover -n 0",
+    ""})
+final class RecoverCommand implements Callable<Integer> {
+    @Option(names = {"-n", "--number"}, required = true, paramLabel = "ID", description = "Device id to recover.")
+    int id;
+
+    @Option(names = "--foreground", description = "Serve in this process until SIGINT/SIGTERM, then delete the device.")
+    boolean foreground;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long to wait for the new server to take the device over (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Option(names = AddCommand.NOTIFY_OPTION, hidden = true,
+            description = "Report progress on stdout as protocol lines (used by the background start).")
+    boolean notify;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (timeoutSeconds < 1) throw new JublkException(Reason.USAGE, "--timeout must be at least 1 second");
+        DeviceConfig config = recorded(id);
+        try (Control control = Control.open()) {
+            DevInfo info = control.getDevInfo(id);
+            if (!Feature.USER_RECOVERY.in(info.flags())) {
+                throw new JublkException(Reason.FAILED, "device " + id + " was not created with --recoverable: its "
+                        + "data went with its server; remove it with 'ublk del -n " + id + "'");
+            }
+        }
+        if (foreground) return AddCommand.serve(config, notify, true);
+        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        return new BackgroundStart(args, config, timeoutSeconds * 1000L, true).run();
+    }
+
+    /** The settings device {@code id} was added with, as its server recorded them. */
+    static DeviceConfig recorded(int id) {
+        String line = RunDir.readState(id).get("config");
+        if (line == null) {
+            throw new JublkException(Reason.NO_DEVICE, "no record of device " + id + " in " + RunDir.stateFile(id)
+                    + ": it was not added by jublk with --recoverable, or the machine was rebooted");
+        }
+        try {
+            return DeviceConfig.decode(line);
+        } catch (IllegalArgumentException e) {
+            throw new JublkException(Reason.FAILED, "the record of device " + id + " in " + RunDir.stateFile(id)
+                    + " is unreadable (" + e.getMessage() + ")");
+        }
+    }
+}

@@ -803,6 +803,184 @@ t_batch_io() {
     echo "  del under 2x32 in-flight I/O completed"
 }
 
+# ---------------------------------------------------------------- issue 11: recoverable disks
+# The pid of the one jublk server running (add or recover), without a JVM call.
+server_pid() { pgrep -f 'io.jublk.cli.Main (add|recover)' | head -n 1; }
+# Waits (bounded) for the killed server of device $1 to be gone: its exit is what makes the
+# kernel quiesce the disk ('ublk recover' itself waits, bounded, for the quiesce to finish).
+await_quiesced() {
+    local i
+    for i in $(seq 100); do
+        pgrep -f 'io.jublk.cli.Main (add|recover)' >/dev/null || return 0
+        sleep 0.2
+    done
+    fail "server of device $1 still running 20 s after kill -9"
+}
+fio_job() {  # $1 device, $2 size, $3 bs, then extra fio options: the same job writes and verifies
+    local dev=$1 size=$2 bs=$3; shift 3
+    fio --name=rec --filename="$dev" --direct=1 --ioengine=io_uring --rw=randwrite --bs="$bs" --iodepth=32 \
+        --size="$size" --verify=crc32c --verify_fatal=1 --output-format=terse --minimal "$@"
+}
+# One round: a recoverable disk (2 queues, copy mode $1) written by fio with verify headers;
+# kill -9 of the server $3 s into the write; 'ublk recover'; the same fio carries on to the end
+# without an error; then fio's verify-only pass reads every block back.
+kill_recover_round() {  # $1 copy mode, $2 size, $3 seconds before the kill, $4 block size
+    local mode=$1 size=$2 delay=$3 bs=$4 dev id pid fp t0 m
+    dev=$(add_dev --size "$size" -q 2 --recoverable --copy-mode "$mode") || fail "add ($mode)"
+    id=${dev#/dev/ublkb}
+    pid=$(server_pid)
+    fio_job "$dev" "$size" "$bs" --do_verify=0 > /tmp/fio-rec.out 2>&1 &
+    fp=$!
+    sleep "$delay"
+    alive "$fp" || fail "fio ended before the kill ($mode, ${delay}s): make the write longer"
+    kill -9 "$pid"
+    t0=$(date +%s)
+    await_quiesced "$id"
+    "$U" recover -n "$id" > /dev/null || fail "recover ($mode, kill at ${delay}s)"
+    timeout 300 tail --pid=$fp -f /dev/null || fail "fio still running 300 s after recovery"
+    wait $fp || { cut -c1-300 /tmp/fio-rec.out; fail "fio failed across the kill ($mode, kill at ${delay}s)"; }
+    fio_job "$dev" "$size" "$bs" --verify_only > /tmp/fio-ver.out 2>&1 \
+        || { cat /tmp/fio-ver.out | head -n 20; fail "verify-only pass failed ($mode, kill at ${delay}s)"; }
+    m=$(stat -c %b "/run/jublk/mem/ublk$id")
+    echo "  $mode, $size, kill at ${delay}s: recovered in $(( $(date +%s) - t0 )) s, fio carried on, verify-only clean ($((m / 2048)) MiB in the store)"
+    dmesg | grep -q 'BUG:' && { dmesg | grep -A 12 'BUG:' | head -n 20; fail "kernel BUG"; }
+    "$U" del -n "$id" || fail "del"
+    [ -z "$(ls /run/jublk/mem)" ] || fail "store file left after del: $(ls /run/jublk/mem)"
+}
+t_recover_kill9_fio_verify() {
+    # 10 kills in all, both copy modes on both kernels: 4 here on 6.12 (which runs the full
+    # suite), 6 on 7.3 (which runs beside it with time to spare). The first round writes 1 GiB.
+    kill_recover_round user_copy 1G 6 64k
+    if is_7x; then
+        kill_recover_round buffer 256M 2 16k; kill_recover_round user_copy 256M 3 16k
+        kill_recover_round buffer 256M 4 16k; kill_recover_round user_copy 256M 1 4k
+        kill_recover_round buffer 1G 8 64k
+    else
+        kill_recover_round buffer 256M 3 16k; kill_recover_round user_copy 256M 2 4k
+        kill_recover_round buffer 256M 5 16k
+    fi
+}
+
+t_recover_ext4_copy_completes() {
+    local dev id mnt=/mnt/jublk-rec cp_pid src=/tmp/rec-src
+    rm -rf "$src"; mkdir -p "$src"
+    for d in $(seq 1 12); do
+        mkdir -p "$src/d$d"
+        for i in $(seq 1 20); do head -c $(( (d * 7 + i) * 3000 )) /dev/urandom > "$src/d$d/f$i"; done
+    done
+    head -c $((48 << 20)) /dev/urandom > "$src/big"
+    (cd "$src" && find . -type f -exec sha256sum {} + | sort -k2) > /tmp/rec-sums
+    dev=$(add_dev --size 256M --recoverable) || fail "add"
+    id=${dev#/dev/ublkb}
+    mkfs.ext4 -q "$dev" || fail "mkfs"
+    mkdir -p "$mnt"; mount "$dev" "$mnt" || fail "mount"
+    # cp with O_SYNC-like pacing: sync after each folder, so writes are in flight at the kill
+    (for d in "$src"/*; do cp -a "$d" "$mnt/"; sync; done) &
+    cp_pid=$!
+    sleep 2
+    alive "$cp_pid" || fail "the copy ended before the kill"
+    kill -9 "$(server_pid)"
+    await_quiesced "$id"
+    alive "$cp_pid" && echo "  copy waiting while no server runs"
+    "$U" recover -n "$id" > /dev/null || fail "recover"
+    timeout 300 tail --pid=$cp_pid -f /dev/null || fail "copy still running 300 s after recovery"
+    wait $cp_pid || fail "the copy failed across the kill"
+    (cd "$mnt" && sha256sum -c --quiet /tmp/rec-sums) || fail "checksums differ after recovery"
+    umount "$mnt" || fail "umount"
+    e2fsck -fn "$dev" > /tmp/fsck.out 2>&1 || { cat /tmp/fsck.out; fail "e2fsck -fn found problems"; }
+    echo "  $(wc -l < /tmp/rec-sums) files copied across a kill -9, checksums match, e2fsck -fn clean"
+    "$U" del -n "$id" || fail "del"
+    rm -rf "$src"
+}
+
+t_recover_blocked_io_continues_and_del_fails_it() {
+    local dev id dd_pid t0
+    dev=$(add_dev --size 64M --recoverable) || fail "add"
+    id=${dev#/dev/ublkb}
+    head -c $((8 << 20)) /dev/urandom > /tmp/rec-8m
+    kill -9 "$(server_pid)"
+    await_quiesced "$id"
+    "$U" list | tee /tmp/list.out
+    grep -q "^$id  *QUIESCED" /tmp/list.out || fail "list does not show the disk QUIESCED"
+    grep -q "ublk recover -n $id" /tmp/list.out || fail "list does not say how to recover"
+    dd if=/tmp/rec-8m of="$dev" bs=1M oflag=direct status=none 2> /tmp/dd.err &
+    dd_pid=$!
+    sleep 3
+    alive "$dd_pid" || { cat /tmp/dd.err; fail "dd did not wait for a server"; }
+    grep -q '^State:.*D' "/proc/$dd_pid/status" && echo "  dd waits in the kernel (state D) while no server runs"
+    "$U" recover -n "$id" > /dev/null || fail "recover"
+    timeout 60 tail --pid=$dd_pid -f /dev/null || fail "dd still waiting 60 s after recovery"
+    wait $dd_pid || { cat /tmp/dd.err; fail "dd failed"; }
+    cmp -n $((8 << 20)) /tmp/rec-8m "$dev" || fail "the data dd wrote while no server ran is not there"
+    echo "  dd blocked while no server ran, completed after recovery, data intact"
+    # No recovery this time: del ends the waiting I/O with an error and frees the memory.
+    kill -9 "$(server_pid)"
+    await_quiesced "$id"
+    dd if="$dev" of=/dev/null bs=1M iflag=direct status=none 2> /tmp/dd.err &
+    dd_pid=$!
+    sleep 2
+    alive "$dd_pid" || fail "read did not wait for a server"
+    t0=$(date +%s)
+    "$U" del -n "$id" || fail "del of a disk without server"
+    timeout 20 tail --pid=$dd_pid -f /dev/null || fail "read still waiting 20 s after del"
+    wait $dd_pid && fail "the waiting read succeeded after del"
+    echo "  del ended the waiting read in $(( $(date +%s) - t0 )) s: $(tail -n 1 /tmp/dd.err)"
+    [ "$(dev_count)" -eq 0 ] || fail "device left"
+    [ -z "$(ls /run/jublk/mem)" ] || fail "store file left after del"
+}
+
+t_recover_after_oom_kill_in_cgroup() {
+    local cg=/sys/fs/cgroup dev id kills
+    mountpoint -q $cg || mount -t cgroup2 none $cg || fail "cannot mount cgroup2"
+    echo +memory > $cg/cgroup.subtree_control 2>/dev/null
+    mkdir -p $cg/jublk-oom
+    echo $((640 << 20)) > $cg/jublk-oom/memory.max || fail "memory.max"
+    dev=$(bash -c "echo \$\$ > $cg/jublk-oom/cgroup.procs && exec '$U' add -t ram --size 256M --recoverable") \
+        || fail "add in the cgroup"
+    id=${dev#/dev/ublkb}
+    head -c $((128 << 20)) /dev/urandom > /tmp/rec-128m
+    dd if=/tmp/rec-128m of="$dev" bs=1M oflag=direct status=none || fail "write"
+    # The store's pages are charged to the server's cgroup and cannot be reclaimed (no swap):
+    # shrinking the cgroup below them makes the kernel's OOM killer end the server.
+    echo $((64 << 20)) > $cg/jublk-oom/memory.max
+    kills=$(awk '/^oom_kill /{print $2}' $cg/jublk-oom/memory.events)
+    echo "  oom kills in the server's cgroup: $kills"
+    [ "$kills" -ge 1 ] || fail "the OOM killer did not run"
+    await_quiesced "$id"
+    "$U" recover -n "$id" > /dev/null || fail "recover after the OOM kill"
+    cmp -n $((128 << 20)) /tmp/rec-128m "$dev" || fail "data lost to the OOM kill"
+    echo "  the OOM-killed server's data read back after recovery"
+    "$U" del -n "$id" || fail "del"
+    rmdir $cg/jublk-oom 2>/dev/null || true
+}
+
+t_restart_under_fio_verify() {
+    local dev id old new fp t0
+    dev=$(add_dev --size 256M -q 2 --recoverable) || fail "add"
+    id=${dev#/dev/ublkb}
+    if ! is_7x; then
+        run_bad "restart without QUIESCE_DEV" 9 -- restart -n "$id"
+        printf '%s' "$LAST_ERR" | grep -q 'QUIESCE' || fail "the error does not name QUIESCE"
+        "$U" del -n "$id" || fail "del"
+        return 0
+    fi
+    old=$(server_pid)
+    fio_job "$dev" 256M 16k --do_verify=1 > /tmp/fio-restart.out 2>&1 &
+    fp=$!
+    sleep 3
+    alive "$fp" || fail "fio ended before the restart"
+    t0=$(date +%s)
+    "$U" restart -n "$id" > /dev/null || fail "restart"
+    new=$(server_pid)
+    echo "  restart took $(( $(date +%s) - t0 )) s: server $old -> $new"
+    [ -n "$new" ] && [ "$new" != "$old" ] || fail "no new server after restart"
+    alive "$old" && fail "the old server is still running"
+    timeout 300 tail --pid=$fp -f /dev/null || fail "fio still running 300 s after the restart"
+    wait $fp || { cut -c1-300 /tmp/fio-restart.out; fail "fio saw an I/O or verify error across the restart"; }
+    echo "  fio (iodepth 32, 2 queues) wrote and verified 256 MiB across the restart: no error"
+    "$U" del -n "$id" || fail "del"
+}
+
 t_dmesg_clean() {
     if dmesg | grep -E 'WARNING|BUG|Oops|Call Trace|general protection'; then fail "kernel complained"; fi
     return 0
@@ -877,7 +1055,7 @@ abandon_after_wedge() {  # $1 what wedged, $2 number of scenarios already counte
 # file, no jublk JVM. Then the clean-up's 'ublk del -a' (a ~10 s JVM start in the emulated
 # VM, paid after every scenario) is skipped.
 nothing_left() {
-    [ "$(dev_count)" -eq 0 ] && ! ls /run/jublk/ublk*.state >/dev/null 2>&1 \
+    [ "$(dev_count)" -eq 0 ] && ! ls /run/jublk/ublk*.state >/dev/null 2>&1 && [ -z "$(ls /run/jublk/mem 2>/dev/null)" ] \
         && ! pgrep -f 'io.jublk.cli.Main' >/dev/null && ! grep -qs ' /mnt/jublk-' /proc/mounts
 }
 cleanup_between() {
@@ -890,7 +1068,7 @@ cleanup_between() {
         sleep 2
         timeout 60 "$U" del -a --force --timeout 20 >/dev/null 2>&1 || true
     fi
-    pkill -9 -f 'io.jublk.cli.Main add' 2>/dev/null || true
+    pkill -9 -f 'io.jublk.cli.Main (add|recover)' 2>/dev/null || true
 }
 
 # The core set run on the second kernel: every kernel-dependent feature, data integrity at
@@ -898,7 +1076,9 @@ cleanup_between() {
 CORE=(t_features_names_every_bit t_fio_verify_2_queues t_one_mib_sequential_fills
       t_ext4_mkfs_mount_fsck t_discard_releases_memory t_flush_releases_memory_and_reads_zeros
       t_kill9_server_under_io t_copy_mode_buffer_verifies t_null_target_moves_no_data
-      t_del_refuses_mounted_unless_force t_resize_grows_and_shrinks t_no_part_scan_option t_batch_io t_io_scheduler t_dmesg_clean)
+      t_del_refuses_mounted_unless_force t_resize_grows_and_shrinks t_no_part_scan_option t_batch_io t_io_scheduler
+      t_recover_kill9_fio_verify t_recover_ext4_copy_completes t_recover_blocked_io_continues_and_del_fails_it
+      t_recover_after_oom_kill_in_cgroup t_restart_under_fio_verify t_dmesg_clean)
 
 if [ "${1:-}" = --cleanup ]; then
     cleanup_between

@@ -94,6 +94,10 @@ final class AddCommand implements Callable<Integer> {
             description = "Keep the disk's data when its server dies (crash, kill -9, OOM killer): the data lives in a file of jublk's own tmpfs (/run/jublk/mem) instead of the server's memory, the kernel holds the disk's I/O while no server runs, and 'ublk recover -n N' starts a new server that carries on. 'ublk del' frees the data. Needs UBLK_F_USER_RECOVERY (6.1+) and root. Default: off (see README, Recovery, for what it costs).")
     boolean recoverable;
 
+    @Option(names = "--or-recover",
+            description = "With -n ID: if disk ID is a --recoverable disk whose server died, take it over with the settings it was added with (as 'ublk recover') instead of adding a disk. What jublk@.service runs, so that systemd restarting a killed server brings the same data back. At most " + AutoRecovery.MAX_RECOVERIES + " such recoveries within " + (AutoRecovery.WINDOW_SECONDS / 60) + " minutes: after that the disk is removed (its I/O fails) and the command fails saying why.")
+    boolean orRecover;
+
     @Option(names = "--foreground", description = "Serve in this process until SIGINT/SIGTERM, then delete the device.")
     boolean foreground;
 
@@ -112,6 +116,19 @@ final class AddCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         DeviceConfig config = config();
         if (timeoutSeconds < 1) throw new JublkException(Reason.USAGE, "--timeout must be at least 1 second");
+        if (orRecover) {
+            if (id == null) throw new JublkException(Reason.USAGE, "--or-recover needs -n ID: the disk to take over");
+            try (io.jublk.ctrl.Control control = io.jublk.ctrl.Control.open()) {
+                if (AutoRecovery.waitingForServer(control, id)) {
+                    AutoRecovery.checkBound(control, id);
+                    DeviceConfig recorded = RecoverCommand.recorded(id);
+                    Log.info("device " + id + " has no server: recovering it instead of adding one");
+                    if (foreground) return serve(recorded, notify, true);
+                    return new BackgroundStart(List.of("recover", "-n", Integer.toString(id)), recorded,
+                            timeoutSeconds * 1000L, true).run();
+                }
+            }
+        }
         if (!foreground) {
             List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
             return new BackgroundStart(args, config, timeoutSeconds * 1000L).run();

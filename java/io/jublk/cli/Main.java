@@ -84,7 +84,8 @@ public final class Main implements Runnable {
      * call's start-up (~75% of 0.27 s on the host, several seconds in the emulated test VM).
      */
     private static final Class<?>[] SUBCOMMANDS = {
-        AddCommand.class, DelCommand.class, ListCommand.class, RecoverCommand.class, FlushCommand.class,
+        AddCommand.class, DelCommand.class, ListCommand.class, RecoverCommand.class, RestartCommand.class,
+        FlushCommand.class,
         ResizeCommand.class, StatsCommand.class, FeaturesCommand.class, DocsCommand.class, CommandLine.HelpCommand.class,
     };
 

@@ -156,6 +156,19 @@ public final class Control implements AutoCloseable {
         return true;
     }
 
+    /**
+     * QUIESCE_DEV (UBLK_F_QUIESCE, 6.16+): stops sending requests to this server (they wait in
+     * the kernel), waits up to {@code timeoutMs} for every queue to have an idle command, then
+     * ends the server's waiting commands (UBLK_IO_RES_ABORT). Once the server has closed
+     * /dev/ublkcN the disk is QUIESCED, ready for a new server. False on EBUSY (timeout).
+     */
+    public synchronized boolean quiesceDev(int devId, long timeoutMs) {
+        int res = run(CMD_QUIESCE_DEV, devId, timeoutMs, 0, 0);
+        if (res == Errno.EBUSY.negative()) return false;
+        if (res < 0) throw failure("QUIESCE_DEV", res, devId);
+        return true;
+    }
+
     /** END_USER_RECOVERY: blocks until the new server fetched every tag, then the disk is live again. */
     public synchronized void endUserRecovery(int devId, int serverPid) {
         int res = run(CMD_END_USER_RECOVERY, devId, serverPid, 0, 0);

@@ -56,6 +56,8 @@ public final class DeviceServer {
      * says EBUSY until the dead server's files are released and the disk is quiesced).
      */
     private static final long RECOVERY_START_TIMEOUT_MS = 30_000;
+    /** How long QUIESCE_DEV may wait for every queue to have an idle command. */
+    private static final long QUIESCE_TIMEOUT_MS = 10_000;
 
     private final DeviceConfig config;
     /** True for a server taking over an existing device from a dead one ('ublk recover'). */
@@ -75,6 +77,8 @@ public final class DeviceServer {
     private ControlServer controlServer;
     private long startedMillis;
     private volatile boolean stopping;
+    /** Set by a 'handover' request ('ublk restart'): leave the device and its data to the next server. */
+    private volatile boolean handingOver;
     /** UBLK_F_* the driver offers (GET_FEATURES), read once at start. */
     private long features;
     /** The memory limit in force: --max-memory, tightened by the memory cgroup's. */
@@ -142,7 +146,9 @@ public final class DeviceServer {
         if (config.batchIo()) {
             KernelSupport.require(features, Feature.BATCH_IO, "--batch-io");
         }
-        long recovery = Feature.USER_RECOVERY.bit | Feature.USER_RECOVERY_REISSUE.bit;
+        // QUIESCE where the kernel has it: 'ublk restart' hands the disk to a new server with it.
+        long recovery = Feature.USER_RECOVERY.bit | Feature.USER_RECOVERY_REISSUE.bit
+                | (Feature.QUIESCE.in(features) ? Feature.QUIESCE.bit : 0);
         if (config.recoverable()) {
             KernelSupport.require(features, Feature.USER_RECOVERY, "--recoverable");
         } else {
@@ -164,7 +170,8 @@ public final class DeviceServer {
                     + copyMode.name().toLowerCase() + " needs (flags 0x" + Long.toHexString(info.flags()) + ")");
         }
         if (config.recoverable()) {
-            if ((info.flags() & recovery) != recovery) {
+            long needed = Feature.USER_RECOVERY.bit | Feature.USER_RECOVERY_REISSUE.bit;
+            if ((info.flags() & needed) != needed) {
                 throw new JublkException(Reason.UNSUPPORTED, "the kernel did not grant user recovery to device "
                         + info.devId() + " (flags 0x" + Long.toHexString(info.flags()) + "): --recoverable needs root");
             }
@@ -197,6 +204,18 @@ public final class DeviceServer {
                     + "went with its server; remove it with 'ublk del -n " + id + "'");
         }
         onAdded.accept(id);
+        Map<String, String> before = RunDir.readState(id);
+        String earlier = before.getOrDefault("recoveries", "");
+        // A server that handed over ('ublk restart') did not die: only deaths count.
+        if (before.containsKey("handed_over")) {
+            recoveries = earlier;
+        } else {
+            String all = (earlier.isBlank() ? "" : earlier + ",") + System.currentTimeMillis() / 1000;
+            String[] times = all.split(",");
+            // The last few are all the bound looks at.
+            recoveries = String.join(",", java.util.Arrays.copyOfRange(times, Math.max(0, times.length - 8),
+                    times.length));
+        }
         awaitRecoveryStart(id);
         step("after-start-recovery");
         long size = control.getParams(id).sizeBytes();
@@ -236,8 +255,39 @@ public final class DeviceServer {
 
     /** False for a recovering server until the device is really handed to it. */
     private boolean ownsDevice() {
-        return !recovering || startedMillis != 0;
+        return (!recovering || startedMillis != 0) && !handingOver;
     }
+
+    /**
+     * 'ublk restart': QUIESCE_DEV, so the kernel holds new requests and ends this server's
+     * waiting commands; the queues then stop once the requests they hold are committed, and
+     * the server exits leaving the device, its state file and its data to the next server
+     * (which the CLI starts with 'recover'). Even if QUIESCE_DEV times out (a queue kept
+     * busy), the kernel is already holding new requests, so the hand-over goes on: the
+     * requests still in flight are sent again to the next server (USER_RECOVERY_REISSUE).
+     */
+    private String handOver() {
+        if (!Feature.QUIESCE.in(info.flags())) {
+            return "error unsupported: device " + info.devId() + " was created without UBLK_F_QUIESCE "
+                    + "(it needs --recoverable and a kernel with QUIESCE_DEV, 6.16 or later)";
+        }
+        handingOver = true;
+        boolean quiesced;
+        try {
+            quiesced = control.quiesceDev(info.devId(), QUIESCE_TIMEOUT_MS);
+        } catch (JublkException e) {
+            handingOver = false;
+            return "error " + e.getMessage();
+        }
+        writeState(null);
+        Log.info("handing device " + info.devId() + " over to a new server" + (quiesced ? ""
+                : " (QUIESCE_DEV timed out after " + QUIESCE_TIMEOUT_MS + " ms: busy requests will be reissued)"));
+        for (QueueWorker w : workers) w.requestStop();
+        return "ok handing over";
+    }
+
+    /** Times (epoch seconds) this device was recovered lately, this recovery included (AutoRecovery's bound). */
+    private String recoveries;
 
     /** A start step is done: die here if a test asked for it; give up if a stop came meanwhile. */
     private void step(String name) {
@@ -368,6 +418,8 @@ public final class DeviceServer {
                 }, PAUSE_TIMEOUT_MS);
                 Log.info("flush: released the store (" + released + " bytes)");
                 return "ok released " + released;
+            case "handover":
+                return handOver();
             case "delete":
                 Thread t = new Thread(this::stop, "ublk-delete");
                 t.setDaemon(true);
@@ -376,7 +428,7 @@ public final class DeviceServer {
             default:
                 String shown = request.length() > 40 ? request.substring(0, 40) + "..." : request;
                 return "error unknown request '" + shown.replaceAll("[^\\x20-\\x7e]", "?")
-                        + "' (known: ping, stats, stats mapped, flush, delete, resize BYTES)";
+                        + "' (known: ping, stats, stats mapped, flush, delete, handover, resize BYTES)";
         }
     }
 
@@ -424,6 +476,8 @@ public final class DeviceServer {
         state.put("max_memory", Long.toString(maxMemory));
         state.put("copy_mode", copyMode.name().toLowerCase());
         if (store.inFile()) state.put("store_file", storeFiles.file(info.devId()).toString());
+        if (recoveries != null && !recoveries.isBlank()) state.put("recoveries", recoveries);
+        if (handingOver) state.put("handed_over", "1");
         // What 'ublk recover' starts a new server with.
         state.put("config", config.withDevId(info.devId()).encode());
         if (failure != null) state.put("failed", failure.replace('\n', ' '));

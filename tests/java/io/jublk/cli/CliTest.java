@@ -90,7 +90,11 @@ class CliTest {
             addConfig("-t", "null", "--size", "16T", "--max-size", "32T", "-n", "7", "-q", "2", "-d", "64",
                     "--logical-block-size", "4096", "--max-memory", "256M", "--copy-mode", "buffer", "--poll", "20",
                     "--pin-queues", "--no-part-scan", "--batch-io", "--scheduler", "mq-deadline"),
+            addConfig("-t", "ram", "--size", "4G", "-n", "3", "--recoverable"),
         };
+        assertTrue(configs[2].recoverable() && !configs[0].recoverable(), "--recoverable is off unless asked for");
+        assertEquals(9, configs[2].withDevId(9).devId());
+        assertEquals(configs[2], configs[2].withDevId(3));
         assertTrue(configs[1].batchIo() && !configs[0].batchIo(), "--batch-io is off unless asked for");
         for (DeviceConfig c : configs) assertEquals(c, DeviceConfig.decode(c.encode()), c.encode());
         assertThrows(IllegalArgumentException.class, () -> DeviceConfig.decode("type=RAM devId=1"),
@@ -192,6 +196,29 @@ class CliTest {
         assertEquals("mq-deadline", addConfig("-t", "ram", "--size", "1M", "--scheduler", "mq-deadline").scheduler());
         assertUsageError(run("add", "-t", "ram", "--size", "1M", "--scheduler", "../../x"), "--scheduler must be a scheduler name");
         assertUsageError(run("add", "-t", "ram", "--size", "1M", "--scheduler", ""), "--scheduler must be a scheduler name");
+    }
+
+    @Test
+    void recoveryOptionsAreCheckedBeforeTheKernelIsAsked() {
+        assertUsageError(run("add", "-t", "null", "--size", "1G", "--recoverable"),
+                "--recoverable keeps a RAM disk's data");
+        assertUsageError(run("add", "-t", "ram", "--size", "1G", "--or-recover"), "--or-recover needs -n ID");
+        assertUsageError(run("recover"), "Missing required option: '--number=ID'");
+        assertUsageError(run("restart", "-n", "x"), "Invalid value for option '--number'");
+        Result help = run("recover", "--help");
+        assertEquals(0, help.code, help.err);
+        assertTrue(help.out.contains("QUIESCED") && help.out.contains("ublk recover -n 0"), help.out);
+        assertTrue(run("restart", "--help").out.contains("QUIESCE_DEV"));
+    }
+
+    /** The bound on automatic recovery counts only the recoveries of the last ten minutes. */
+    @Test
+    void automaticRecoveryCountsRecentDeathsOnly() {
+        long now = 1_800_000_000L;
+        assertEquals(java.util.List.of(), AutoRecovery.recentRecoveries(null, now));
+        assertEquals(java.util.List.of(now - 10, now - 599),
+                AutoRecovery.recentRecoveries((now - 4000) + "," + (now - 10) + ",junk," + (now - 599) + "," + (now - 600), now));
+        assertEquals(3, AutoRecovery.MAX_RECOVERIES);
     }
 
     @Test

@@ -1,0 +1,75 @@
+package io.jublk.cli;
+
+import io.jublk.JublkException;
+import io.jublk.JublkException.Reason;
+import io.jublk.ctrl.Control;
+import io.jublk.ctrl.DevInfo;
+import io.jublk.ctrl.Feature;
+import io.jublk.daemon.DeviceConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+@Command(name = "restart", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        description = {
+    "Replace a recoverable disk's server with a new one without failing any I/O.",
+    "For example after a package update: the running server hands the disk over",
+    "(QUIESCE_DEV: the kernel holds new requests while the old server finishes the ones",
+    "it has and exits), then a new server takes it over as 'ublk recover' does. I/O",
+    "pauses for the new server's start and then carries on; the data stays in place.",
+    "Needs a disk added with --recoverable on a kernel with UBLK_F_QUIESCE (6.16+).",
+    "",
+    "Example:",
+    "  ublk restart -n 0",
+    ""})
+final class RestartCommand implements Callable<Integer> {
+    /** How long the old server may take to exit after it agreed to hand the disk over. */
+    private static final long EXIT_TIMEOUT_MS = 30_000;
+
+    @Option(names = {"-n", "--number"}, required = true, paramLabel = "ID", description = "Device id to restart.")
+    int id;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long to wait for the new server to take the device over (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        if (timeoutSeconds < 1) throw new JublkException(Reason.USAGE, "--timeout must be at least 1 second");
+        DevInfo info;
+        long features;
+        try (Control control = Control.open()) {
+            info = control.getDevInfo(id);
+            features = control.getFeatures();
+        }
+        if (!Feature.USER_RECOVERY.in(info.flags())) {
+            throw new JublkException(Reason.FAILED, "device " + id + " was not created with --recoverable: a new "
+                    + "server could not take its data over");
+        }
+        if (!Feature.QUIESCE.in(info.flags())) {
+            throw new JublkException(Reason.UNSUPPORTED, "restart needs UBLK_F_QUIESCE, which " + (Feature.QUIESCE.in(
+                    features) ? "device " + id + " was created without" : "this kernel's ublk driver lacks (6.16+)")
+                    + "; on this kernel stop the server abruptly (kill -9: its I/O waits, none fails) and run "
+                    + "'ublk recover -n " + id + "'");
+        }
+        DeviceConfig config = RecoverCommand.recorded(id);
+        ControlClient.request(id, "handover");
+        Optional<ProcessHandle> old = info.serverPid() > 0 ? ProcessHandle.of(info.serverPid()) : Optional.empty();
+        if (old.isPresent()) {
+            try {
+                old.get().onExit().get(EXIT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new JublkException(Reason.TIMEOUT, "the server of device " + id + " (pid " + info.serverPid()
+                        + ") agreed to hand the disk over but has not exited after " + EXIT_TIMEOUT_MS / 1000
+                        + " s; the disk's I/O waits: kill it (kill -9 " + info.serverPid() + ") and run "
+                        + "'ublk recover -n " + id + "'");
+            }
+        }
+        return new BackgroundStart(List.of("recover", "-n", Integer.toString(id)), config,
+                timeoutSeconds * 1000L, true).run();
+    }
+}

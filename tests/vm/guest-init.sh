@@ -50,6 +50,43 @@ mkdir -p "/newroot$OUT"
 mount --bind /out "/newroot$OUT"
 hostname jublk-vm
 
+if [ "${INIT:-script}" = systemd ]; then
+    # systemd as PID 1, booted into jublk-vm.target: nothing but the test service, which
+    # runs SCRIPT like the chroot below does, records its exit code and powers the VM off.
+    units=/newroot/etc/systemd/system
+    mkdir -p "$units"
+    printf '%s\n' "OUT='$OUT'" "CWD='$CWD'" "SCRIPT='$SCRIPT'" > /newroot/jublk-vm.conf
+    cat > /newroot/jublk-vm-run.sh <<'RUN'
+. /jublk-vm.conf
+cd "$CWD" || exit 1
+mapfile -t a < "$OUT/args"
+/bin/bash "$SCRIPT" "${a[@]}" > "$OUT/guest.log" 2>&1
+echo $? > "$OUT/rc"
+dmesg > "$OUT/dmesg.txt"
+sync
+RUN
+    cat > "$units/jublk-vm.target" <<UNIT
+[Unit]
+Description=jublk VM test
+Requires=jublk-vm-test.service
+After=jublk-vm-test.service
+UNIT
+    cat > "$units/jublk-vm-test.service" <<UNIT
+[Unit]
+Description=jublk VM test script
+DefaultDependencies=no
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
+
+[Service]
+Type=oneshot
+Environment=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb LANG=C.UTF-8
+Environment=JUBLK_IN_VM=1 JUBLK_VM_MODULES=/run/vm-modules JUBLK_VM_OUT=$OUT ${GUEST_ENV:-}
+ExecStart=/bin/bash /jublk-vm-run.sh
+TimeoutStartSec=infinity
+UNIT
+    exec switch_root /newroot /lib/systemd/systemd --unit=jublk-vm.target
+fi
 chroot /newroot /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/root TERM=dumb LANG=C.UTF-8 JUBLK_IN_VM=1 JUBLK_VM_MODULES=/run/vm-modules JUBLK_VM_OUT="$OUT" \
     ${GUEST_ENV:+"$GUEST_ENV"} \

@@ -821,44 +821,47 @@ fio_job() {  # $1 device, $2 size, $3 bs, then extra fio options: the same job w
     fio --name=rec --filename="$dev" --direct=1 --ioengine=io_uring --rw=randwrite --bs="$bs" --iodepth=32 \
         --size="$size" --verify=crc32c --verify_fatal=1 --output-format=terse --minimal "$@"
 }
-# One round: a recoverable disk (2 queues, copy mode $1) written by fio with verify headers;
-# kill -9 of the server $3 s into the write; 'ublk recover'; the same fio carries on to the end
-# without an error; then fio's verify-only pass reads every block back.
-kill_recover_round() {  # $1 copy mode, $2 size, $3 seconds before the kill, $4 block size
-    local mode=$1 size=$2 delay=$3 bs=$4 dev id pid fp t0 m
+# A recoverable disk (2 queues, copy mode $1, size $2) written by one fio job with verify
+# headers (block size $3, iodepth 32, rate-limited so that it outlasts the kills); its server
+# is killed with kill -9 once after each delay in $4 (seconds of writing) and recovered with
+# 'ublk recover' each time; fio carries on to the end without an error, then fio's verify-only
+# pass reads every block back. One disk per mode: an add and a del cost a JVM start each.
+kill_recover_rounds() {  # $1 copy mode, $2 size, $3 block size, $4 fio rate, $5 "DELAY DELAY..."
+    local mode=$1 size=$2 bs=$3 rate=$4 delays=$5 dev id fp t0 m d kills=0
     dev=$(add_dev --size "$size" -q 2 --recoverable --copy-mode "$mode") || fail "add ($mode)"
     id=${dev#/dev/ublkb}
-    pid=$(server_pid)
-    fio_job "$dev" "$size" "$bs" --do_verify=0 > /tmp/fio-rec.out 2>&1 &
+    fio_job "$dev" "$size" "$bs" --do_verify=0 --rate="$rate" > /tmp/fio-rec.out 2>&1 &
     fp=$!
-    sleep "$delay"
-    alive "$fp" || fail "fio ended before the kill ($mode, ${delay}s): make the write longer"
-    kill -9 "$pid"
-    t0=$(date +%s)
-    await_quiesced "$id"
-    "$U" recover -n "$id" > /dev/null || fail "recover ($mode, kill at ${delay}s)"
-    timeout 300 tail --pid=$fp -f /dev/null || fail "fio still running 300 s after recovery"
-    wait $fp || { cut -c1-300 /tmp/fio-rec.out; fail "fio failed across the kill ($mode, kill at ${delay}s)"; }
+    for d in $delays; do
+        sleep "$d"
+        alive "$fp" || fail "fio ended before kill $((kills + 1)) ($mode): make the write longer"
+        kill -9 "$(server_pid)"
+        t0=$(date +%s)
+        await_quiesced "$id"
+        "$U" recover -n "$id" > /dev/null || fail "recover ($mode, kill $((kills + 1)))"
+        kills=$((kills + 1))
+        echo "  $mode: kill $kills, ${d}s after the last start, recovered in $(( $(date +%s) - t0 )) s"
+    done
+    timeout 300 tail --pid=$fp -f /dev/null || fail "fio still running 300 s after the last recovery"
+    wait $fp || { cut -c1-300 /tmp/fio-rec.out; fail "fio failed across the kills ($mode)"; }
     fio_job "$dev" "$size" "$bs" --verify_only > /tmp/fio-ver.out 2>&1 \
-        || { cat /tmp/fio-ver.out | head -n 20; fail "verify-only pass failed ($mode, kill at ${delay}s)"; }
+        || { head -n 20 /tmp/fio-ver.out; fail "verify-only pass failed ($mode)"; }
     m=$(stat -c %b "/run/jublk/mem/ublk$id")
-    echo "  $mode, $size, kill at ${delay}s: recovered in $(( $(date +%s) - t0 )) s, fio carried on, verify-only clean ($((m / 2048)) MiB in the store)"
+    echo "  $mode, $size: fio wrote across $kills kills without an error; verify-only pass clean ($((m / 2048)) MiB in the store)"
     dmesg | grep -q 'BUG:' && { dmesg | grep -A 12 'BUG:' | head -n 20; fail "kernel BUG"; }
     "$U" del -n "$id" || fail "del"
     [ -z "$(ls /run/jublk/mem)" ] || fail "store file left after del: $(ls /run/jublk/mem)"
+    TOTAL_KILLS=$((TOTAL_KILLS + kills))
 }
 t_recover_kill9_fio_verify() {
-    # 10 kills in all, both copy modes on both kernels: 4 here on 6.12 (which runs the full
-    # suite), 6 on 7.3 (which runs beside it with time to spare). The first round writes 1 GiB.
-    kill_recover_round user_copy 1G 6 64k
-    if is_7x; then
-        kill_recover_round buffer 256M 2 16k; kill_recover_round user_copy 256M 3 16k
-        kill_recover_round buffer 256M 4 16k; kill_recover_round user_copy 256M 1 4k
-        kill_recover_round buffer 1G 8 64k
-    else
-        kill_recover_round buffer 256M 3 16k; kill_recover_round user_copy 256M 2 4k
-        kill_recover_round buffer 256M 5 16k
-    fi
+    # 10 kills at different moments, both copy modes, 4 KiB to 64 KiB writes. On 7.x only: on
+    # 6.12 a server killed while requests are being handed to it can oops the kernel (Known
+    # issues), which recovery makes likely — such a kill is tested on 7.3, an idle one on both.
+    TOTAL_KILLS=0
+    kill_recover_rounds user_copy 1G 64k 40m "3 4 2 3"
+    kill_recover_rounds buffer 256M 16k 12m "2 3 2"
+    kill_recover_rounds user_copy 256M 4k 8m "1 2 3"
+    echo "  $TOTAL_KILLS kills, every acknowledged write read back"
 }
 
 t_recover_ext4_copy_completes() {
@@ -1080,6 +1083,12 @@ CORE=(t_features_names_every_bit t_fio_verify_2_queues t_one_mib_sequential_fill
       t_recover_kill9_fio_verify t_recover_ext4_copy_completes t_recover_blocked_io_continues_and_del_fails_it
       t_recover_after_oom_kill_in_cgroup t_restart_under_fio_verify t_dmesg_clean)
 
+# Scenarios that kill a recoverable disk's server while requests are being handed to it: on
+# Debian's 6.12.95 that oopses the kernel (io_fallback_tw, README Known issues) in about one
+# kill in three, wedging the VM, so they run on 7.x only (the core set); the full suite on 6.12
+# leaves them out, and recovery from an idle kill runs on both kernels.
+SEVEN_ONLY=(t_recover_kill9_fio_verify t_recover_ext4_copy_completes)
+
 if [ "${1:-}" = --cleanup ]; then
     cleanup_between
     exit 0
@@ -1095,7 +1104,8 @@ if [ "${1:-}" = --core ]; then tests=("${CORE[@]}")
 elif [ $# -gt 0 ]; then tests=("$@")
 else
     # t_dmesg_clean last: it checks what all the others did to the kernel.
-    mapfile -t tests < <(declare -F | awk '{print $3}' | grep '^t_' | grep -v '^t_dmesg_clean$')
+    mapfile -t tests < <(declare -F | awk '{print $3}' | grep '^t_' | grep -v '^t_dmesg_clean$' \
+        | grep -vxF -f <(is_7x || printf '%s\n' "${SEVEN_ONLY[@]}"))
     tests+=(t_dmesg_clean)
 fi
 echo 1 > /proc/sys/kernel/sysrq 2>/dev/null || true

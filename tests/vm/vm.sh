@@ -4,7 +4,10 @@
 # overlay), so the guest runs the freshly built project and the host's tools unchanged.
 #
 #   tests/vm/vm.sh [--kernel 6.12|7.3] [--timeout SECONDS] [--mem MiB] [--cpus N] [--tcg multi|single]
-#                  SCRIPT [ARGS...]
+#                  [--systemd] SCRIPT [ARGS...]
+#
+# --systemd: the guest boots systemd (the host's, from the shared /) as PID 1 into a target of
+# its own that runs only SCRIPT, as a service: for testing jublk@.service with a real systemd.
 #
 # --tcg: QEMU's TCG threading: all vCPUs on one host thread (single, the default: no two vCPUs
 # ever run at the same instant) or one host thread per vCPU (multi: faster; JVMs crash in it).
@@ -23,12 +26,14 @@ cpus=2
 # Single-threaded TCG by default: under multi-threaded TCG a JVM in the guest crashes now and
 # then in JIT-compiled code (README, Known issues: seen even before any jublk code was loaded).
 tcg=${JUBLK_VM_TCG:-single}
+init=script
 while [ $# -gt 0 ]; do
     case "$1" in
         --kernel) export JUBLK_VM_KERNEL=$2; shift 2 ;;
         --timeout) timeout_s=$2; shift 2 ;;
         --mem) mem=$2; shift 2 ;;
         --cpus) cpus=$2; shift 2 ;;
+        --systemd) init=systemd; shift ;;
         --tcg) tcg=$2; shift 2
                case "$tcg" in multi|single) ;; *) echo "vm.sh: --tcg takes multi or single" >&2; exit 125 ;; esac ;;
         -*) echo "vm.sh: unknown option $1" >&2; exit 125 ;;
@@ -52,6 +57,7 @@ cat > "$out/vm.conf" <<CONF
 OUT='$out'
 CWD='$(pwd)'
 SCRIPT='$script'
+INIT='$init'
 GUEST_ENV='${JUBLK_VM_GUEST_ENV:-}'
 CONF
 : > "$out/guest.log"

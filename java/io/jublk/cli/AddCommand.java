@@ -98,16 +98,8 @@ final class AddCommand implements Callable<Integer> {
             description = "With -n ID: if disk ID is a --recoverable disk whose server died, take it over with the settings it was added with (as 'ublk recover') instead of adding a disk. What jublk@.service runs, so that systemd restarting a killed server brings the same data back. At most " + AutoRecovery.MAX_RECOVERIES + " such recoveries within " + (AutoRecovery.WINDOW_SECONDS / 60) + " minutes: after that the disk is removed (its I/O fails) and the command fails saying why.")
     boolean orRecover;
 
-    @Option(names = "--foreground", description = "Serve in this process until SIGINT/SIGTERM, then delete the device.")
-    boolean foreground;
-
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60",
-            description = "How long to wait for the background server to bring the device up (default: ${DEFAULT-VALUE}).")
-    int timeoutSeconds;
-
-    @Option(names = NOTIFY_OPTION, hidden = true,
-            description = "Report progress on stdout as protocol lines (used by the background start).")
-    boolean notify;
+    @CommandLine.Mixin
+    StartOptions start = new StartOptions();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -115,7 +107,7 @@ final class AddCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DeviceConfig config = config();
-        if (timeoutSeconds < 1) throw new JublkException(Reason.USAGE, "--timeout must be at least 1 second");
+        long timeoutMs = start.timeoutMs();
         if (orRecover) {
             if (id == null) throw new JublkException(Reason.USAGE, "--or-recover needs -n ID: the disk to take over");
             try (io.jublk.ctrl.Control control = io.jublk.ctrl.Control.open()) {
@@ -123,17 +115,15 @@ final class AddCommand implements Callable<Integer> {
                     AutoRecovery.checkBound(control, id);
                     DeviceConfig recorded = RecoverCommand.recorded(id);
                     Log.info("device " + id + " has no server: recovering it instead of adding one");
-                    if (foreground) return serve(recorded, notify, true);
-                    return new BackgroundStart(List.of("recover", "-n", Integer.toString(id)), recorded,
-                            timeoutSeconds * 1000L, true).run();
+                    return RecoverCommand.takeOver(id, recorded, start);
                 }
             }
         }
-        if (!foreground) {
+        if (!start.foreground) {
             List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
-            return new BackgroundStart(args, config, timeoutSeconds * 1000L).run();
+            return new BackgroundStart(args, config, timeoutMs).run();
         }
-        return serve(config, notify);
+        return serve(config, start.notify);
     }
 
     DeviceConfig config() {

@@ -11,7 +11,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -30,23 +29,12 @@ final class RecoverCommand implements Callable<Integer> {
     @Option(names = {"-n", "--number"}, required = true, paramLabel = "ID", description = "Device id to recover.")
     int id;
 
-    @Option(names = "--foreground", description = "Serve in this process until SIGINT/SIGTERM, then delete the device.")
-    boolean foreground;
-
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60",
-            description = "How long to wait for the new server to take the device over (default: ${DEFAULT-VALUE}).")
-    int timeoutSeconds;
-
-    @Option(names = AddCommand.NOTIFY_OPTION, hidden = true,
-            description = "Report progress on stdout as protocol lines (used by the background start).")
-    boolean notify;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @CommandLine.Mixin
+    StartOptions start = new StartOptions();
 
     @Override
     public Integer call() throws Exception {
-        if (timeoutSeconds < 1) throw new JublkException(Reason.USAGE, "--timeout must be at least 1 second");
+        start.timeoutMs(); // a bad --timeout is a usage error before anything else
         DeviceConfig config = recorded(id);
         try (Control control = Control.open()) {
             DevInfo info = control.getDevInfo(id);
@@ -55,9 +43,15 @@ final class RecoverCommand implements Callable<Integer> {
                         + "data went with its server; remove it with 'ublk del -n " + id + "'");
             }
         }
-        if (foreground) return AddCommand.serve(config, notify, true);
-        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
-        return new BackgroundStart(args, config, timeoutSeconds * 1000L, true).run();
+        return takeOver(id, config, start);
+    }
+
+    /** Serves device {@code id} with a server that takes it over: in this process, or in the background. */
+    static int takeOver(int id, DeviceConfig config, StartOptions start) throws Exception {
+        if (start.foreground) return AddCommand.serve(config, start.notify, true);
+        // The background server shows as 'ublk recover -n ID' in ps, whichever command started it.
+        return new BackgroundStart(List.of("recover", "-n", Integer.toString(id)), config, start.timeoutMs(), true)
+                .run();
     }
 
     /** The settings device {@code id} was added with, as its server recorded them. */

@@ -856,7 +856,7 @@ kill_recover_rounds() {  # $1 copy mode, $2 size, $3 block size, $4 fio rate, $5
 # disk each, within the per-scenario time limit). On 7.x only: on 6.12 a server killed while
 # requests are being handed to it can oops the kernel (Known issues), which recovery makes
 # likely — such a kill is tested on 7.3, an idle one on both kernels.
-t_recover_kill9_1g_user_copy_fio_verify() { kill_recover_rounds user_copy 1G 64k 40m "3 4 2 3"; }
+t_recover_kill9_512m_user_copy_fio_verify() { kill_recover_rounds user_copy 512M 64k 20m "3 4 2 3"; }
 t_recover_kill9_buffer_fio_verify() { kill_recover_rounds buffer 256M 16k 12m "2 3 2"; }
 t_recover_kill9_4k_user_copy_fio_verify() { kill_recover_rounds user_copy 256M 4k 8m "1 2 3"; }
 
@@ -1082,7 +1082,7 @@ CORE=(t_features_names_every_bit t_fio_verify_2_queues t_one_mib_sequential_fill
       t_ext4_mkfs_mount_fsck t_discard_releases_memory t_flush_releases_memory_and_reads_zeros
       t_kill9_server_under_io t_copy_mode_buffer_verifies t_null_target_moves_no_data
       t_del_refuses_mounted_unless_force t_resize_grows_and_shrinks t_no_part_scan_option t_batch_io t_io_scheduler
-      t_recover_kill9_1g_user_copy_fio_verify t_recover_kill9_buffer_fio_verify
+      t_recover_kill9_512m_user_copy_fio_verify t_recover_kill9_buffer_fio_verify
       t_recover_kill9_4k_user_copy_fio_verify t_recover_ext4_copy_completes t_recover_blocked_io_continues_and_del_fails_it
       t_recover_after_oom_kill_in_cgroup t_restart_under_fio_verify t_dmesg_clean)
 
@@ -1090,7 +1090,7 @@ CORE=(t_features_names_every_bit t_fio_verify_2_queues t_one_mib_sequential_fill
 # Debian's 6.12.95 that oopses the kernel (io_fallback_tw, README Known issues) in about one
 # kill in three, wedging the VM, so they run on 7.x only (the core set); the full suite on 6.12
 # leaves them out, and recovery from an idle kill runs on both kernels.
-SEVEN_ONLY=(t_recover_kill9_1g_user_copy_fio_verify t_recover_kill9_buffer_fio_verify
+SEVEN_ONLY=(t_recover_kill9_512m_user_copy_fio_verify t_recover_kill9_buffer_fio_verify
             t_recover_kill9_4k_user_copy_fio_verify t_recover_ext4_copy_completes)
 
 if [ "${1:-}" = --cleanup ]; then

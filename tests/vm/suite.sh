@@ -229,7 +229,7 @@ t_kill9_server_under_io() {
     rounds="2 3 4 5"; is_7x && rounds="2"
     for round in $rounds; do
         dev=$(add_dev --size 64M) || fail "add (round $round)"
-        pid=$(pgrep -f 'io.jublk.cli.Main add' | head -n 1)
+        pid=$(server_pid)
         fio --name=busy --filename="$dev" --direct=1 --ioengine=io_uring --rw=randrw --bs=4k --iodepth=16 \
             --time_based --runtime=120 --size=64M > /tmp/fio-kill.out 2>&1 &
         fio_pid=$!
@@ -811,7 +811,7 @@ server_pid() { pgrep -f 'io.jublk.cli.Main (add|recover)' | head -n 1; }
 await_quiesced() {
     local i
     for i in $(seq 100); do
-        pgrep -f 'io.jublk.cli.Main (add|recover)' >/dev/null || return 0
+        [ -n "$(server_pid)" ] || return 0
         sleep 0.2
     done
     fail "server of device $1 still running 20 s after kill -9"
@@ -1063,17 +1063,24 @@ nothing_left() {
     [ "$(dev_count)" -eq 0 ] && ! ls /run/jublk/ublk*.state >/dev/null 2>&1 && [ -z "$(ls /run/jublk/mem 2>/dev/null)" ] \
         && ! pgrep -f 'io.jublk.cli.Main' >/dev/null && ! grep -qs ' /mnt/jublk-' /proc/mounts
 }
+# Returns 1 if 'ublk del -a --force' failed: that is a failure of the scenario that left the
+# devices (the runner counts it so), not something the second, forced pass may hide. The
+# forced pass only makes the VM usable for the scenarios after it.
 cleanup_between() {
     nothing_left && return 0
+    local rc=0
     for m in /mnt/jublk-*; do umount "$m" 2>/dev/null || true; done
     # Bounded: a server that stopped completing requests makes STOP_DEV wait (privileged
     # ublk devices have no request timeout); killing it lets the kernel abort the I/O.
-    if ! timeout 60 "$U" del -a --force --timeout 20 >/dev/null 2>&1; then
+    if ! timeout 60 "$U" del -a --force --timeout 20 > /tmp/cleanup-del.out 2>&1; then
+        echo "clean-up: 'ublk del -a --force' failed: $(tail -n 2 /tmp/cleanup-del.out)"
+        rc=1
         pkill -9 -f 'io.jublk.cli.Main' 2>/dev/null || true
         sleep 2
         timeout 60 "$U" del -a --force --timeout 20 >/dev/null 2>&1 || true
     fi
     pkill -9 -f 'io.jublk.cli.Main (add|recover)' 2>/dev/null || true
+    return $rc
 }
 
 # The core set run on the second kernel: every kernel-dependent feature, data integrity at
@@ -1095,7 +1102,7 @@ SEVEN_ONLY=(t_recover_kill9_512m_user_copy_fio_verify t_recover_kill9_buffer_fio
 
 if [ "${1:-}" = --cleanup ]; then
     cleanup_between
-    exit 0
+    exit $?
 fi
 if [ "${1:-}" = --one ]; then
     set -o pipefail
@@ -1122,6 +1129,7 @@ for i in "${!tests[@]}"; do
     t=${tests[$i]}
     start=$(date +%s)
     bounded "$TEST_TIMEOUT" bash "$0" --one "$t" > "$LOGS/$t.log" 2>&1; rc=$?
+    scenario_rc=$rc
     secs=$(($(date +%s) - start))
     if [ $rc -eq 0 ]; then
         passed=$((passed + 1)); echo "PASS $t (${secs}s)"
@@ -1134,8 +1142,16 @@ for i in "${!tests[@]}"; do
     fi
     save_counts
     [ $rc -eq $WEDGED ] && abandon_after_wedge "$t" $((i + 1))
-    bounded 150 bash "$0" --cleanup; rc=$?
+    bounded 150 bash "$0" --cleanup > "$LOGS/$t.cleanup" 2>&1; rc=$?
     [ $rc -eq $WEDGED ] && abandon_after_wedge "clean-up after $t" $((i + 1))
+    if [ $rc -ne 0 ]; then
+        # What the scenario left could not be deleted: the scenario failed, whatever it said.
+        echo "FAIL $t (clean-up after it failed, exit $rc)"; sed 's/^/    | /' "$LOGS/$t.cleanup"
+        if [ $scenario_rc -eq 0 ]; then
+            passed=$((passed - 1)); failed=$((failed + 1)); failed_names+=("$t")
+        fi
+        save_counts
+    fi
 done
 echo "$passed $failed" > "$OUT/vm-counts"
 echo "VM: $passed passed, $failed failed"

@@ -26,8 +26,13 @@ final class AutoRecovery {
 
     /** True if device {@code id} exists, is recoverable and has no live server. */
     static boolean waitingForServer(Control control, int id) {
-        if (!control.exists(id)) return false;
-        DevInfo info = control.getDevInfo(id);
+        DevInfo info;
+        try {
+            info = control.getDevInfo(id);
+        } catch (JublkException e) {
+            if (e.reason() == Reason.NO_DEVICE) return false; // no such disk: add it
+            throw e;
+        }
         if (!Feature.USER_RECOVERY.in(info.flags())) return false;
         int pid = info.serverPid();
         boolean serverAlive = pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);

@@ -3,9 +3,8 @@ package io.jublk.cli;
 import io.jublk.JublkException;
 import io.jublk.JublkException.Reason;
 import io.jublk.ctrl.Control;
-import io.jublk.ctrl.DevInfo;
-import io.jublk.ctrl.Feature;
 import io.jublk.daemon.DeviceConfig;
+import io.jublk.daemon.DeviceServer;
 import io.jublk.daemon.RunDir;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,12 +35,9 @@ final class RecoverCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         start.timeoutMs(); // a bad --timeout is a usage error before anything else
         DeviceConfig config = recorded(id);
+        // Checked here too, so that a wrong id fails before a server JVM is started.
         try (Control control = Control.open()) {
-            DevInfo info = control.getDevInfo(id);
-            if (!Feature.USER_RECOVERY.in(info.flags())) {
-                throw new JublkException(Reason.FAILED, "device " + id + " was not created with --recoverable: its "
-                        + "data went with its server; remove it with 'ublk del -n " + id + "'");
-            }
+            DeviceServer.requireRecoverable(control.getDevInfo(id));
         }
         return takeOver(id, config, start);
     }
@@ -49,9 +45,13 @@ final class RecoverCommand implements Callable<Integer> {
     /** Serves device {@code id} with a server that takes it over: in this process, or in the background. */
     static int takeOver(int id, DeviceConfig config, StartOptions start) throws Exception {
         if (start.foreground) return AddCommand.serve(config, start.notify, true);
+        return takeOverInBackground(id, config, start.timeoutMs());
+    }
+
+    /** Starts a background server that takes device {@code id} over; waits for it up to {@code timeoutMs}. */
+    static int takeOverInBackground(int id, DeviceConfig config, long timeoutMs) throws Exception {
         // The background server shows as 'ublk recover -n ID' in ps, whichever command started it.
-        return new BackgroundStart(List.of("recover", "-n", Integer.toString(id)), config, start.timeoutMs(), true)
-                .run();
+        return new BackgroundStart(List.of("recover", "-n", Integer.toString(id)), config, timeoutMs, true).run();
     }
 
     /** The settings device {@code id} was added with, as its server recorded them. */

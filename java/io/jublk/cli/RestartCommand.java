@@ -9,7 +9,6 @@ import io.jublk.daemon.DeviceConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -69,7 +68,6 @@ final class RestartCommand implements Callable<Integer> {
                         + "'ublk recover -n " + id + "'");
             }
         }
-        return new BackgroundStart(List.of("recover", "-n", Integer.toString(id)), config,
-                timeoutSeconds * 1000L, true).run();
+        return RecoverCommand.takeOverInBackground(id, config, timeoutSeconds * 1000L);
     }
 }

@@ -152,8 +152,7 @@ public final class Control implements AutoCloseable {
                     + Errno.describe(res) + "; the kernel refuses recovery for a device created without "
                     + "UBLK_F_USER_RECOVERY or one that never served");
         }
-        if (res < 0) throw failure("START_USER_RECOVERY", res, devId);
-        return true;
+        return doneUnlessBusy(res, "START_USER_RECOVERY", devId);
     }
 
     /**
@@ -163,10 +162,7 @@ public final class Control implements AutoCloseable {
      * /dev/ublkcN the disk is QUIESCED, ready for a new server. False on EBUSY (timeout).
      */
     public synchronized boolean quiesceDev(int devId, long timeoutMs) {
-        int res = run(CMD_QUIESCE_DEV, devId, timeoutMs, 0, 0);
-        if (res == Errno.EBUSY.negative()) return false;
-        if (res < 0) throw failure("QUIESCE_DEV", res, devId);
-        return true;
+        return doneUnlessBusy(run(CMD_QUIESCE_DEV, devId, timeoutMs, 0, 0), "QUIESCE_DEV", devId);
     }
 
     /** END_USER_RECOVERY: blocks until the new server fetched every tag, then the disk is live again. */
@@ -187,9 +183,13 @@ public final class Control implements AutoCloseable {
      * open it in between. False (nothing done) if it is open.
      */
     public synchronized boolean tryStopDev(int devId) {
-        int res = run(CMD_TRY_STOP_DEV, devId, 0, 0, 0);
+        return doneUnlessBusy(run(CMD_TRY_STOP_DEV, devId, 0, 0, 0), "TRY_STOP_DEV", devId);
+    }
+
+    /** For the commands whose EBUSY means "not now, nothing done": false then, true if done, else the error. */
+    private static boolean doneUnlessBusy(int res, String command, int devId) {
         if (res == Errno.EBUSY.negative()) return false;
-        if (res < 0) throw failure("TRY_STOP_DEV", res, devId);
+        if (res < 0) throw failure(command, res, devId);
         return true;
     }
 

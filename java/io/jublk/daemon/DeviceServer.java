@@ -199,10 +199,7 @@ public final class DeviceServer {
     private void takeOver(IntConsumer onAdded) {
         int id = config.devId();
         info = control.getDevInfo(id);
-        if (!Feature.USER_RECOVERY.in(info.flags())) {
-            throw new JublkException(Reason.FAILED, "device " + id + " was not created with --recoverable: its data "
-                    + "went with its server; remove it with 'ublk del -n " + id + "'");
-        }
+        requireRecoverable(info);
         onAdded.accept(id);
         Map<String, String> before = RunDir.readState(id);
         String earlier = before.getOrDefault("recoveries", "");
@@ -229,6 +226,14 @@ public final class DeviceServer {
         control.endUserRecovery(id, (int) ProcessHandle.current().pid());
         startedMillis = System.currentTimeMillis();
         step("after-end-recovery");
+    }
+
+    /** Refuses a device created without user recovery: no server can take its data over. */
+    public static void requireRecoverable(DevInfo info) {
+        if (!Feature.USER_RECOVERY.in(info.flags())) {
+            throw new JublkException(Reason.FAILED, "device " + info.devId() + " was not created with --recoverable: "
+                    + "its data went with its server; remove it with 'ublk del -n " + info.devId() + "'");
+        }
     }
 
     /** START_USER_RECOVERY, asked again while the kernel is still letting go of the dead server. */

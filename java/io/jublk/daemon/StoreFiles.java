@@ -77,7 +77,7 @@ public final class StoreFiles {
                     + "'ublk del -n " + devId + "'");
         }
         if (fd < 0) throw failure("cannot open the store file " + f, fd);
-        long length = Native.jublk_lseek(fd, 0, 2 /* SEEK_END */);
+        long length = Native.jublk_lseek(fd, 0, Native.SEEK_END);
         long capacity = length / 512 * 512;
         if (length < 0 || capacity < size) {
             Native.jublk_close(fd);

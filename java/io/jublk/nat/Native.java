@@ -90,6 +90,7 @@ public final class Native {
     public static final int MADV_REMOVE = 9;
     public static final int O_CREAT = 0x40;
     public static final int O_TRUNC = 0x200;
+    public static final int SEEK_END = 2;
     public static final int SEEK_DATA = 3;
     public static final int SEEK_HOLE = 4;
     public static final long MS_NOSUID = 2;

@@ -51,6 +51,9 @@ struct ring {
 	struct io_uring_cqe *cqes;
 	/* BATCH_IO state (jublk_batch_setup), NULL for the per-tag commands */
 	struct batch *batch;
+	/* jublk_ring_use_fixed: commands carry their tag as buffer index; FILE_* copies use fixed_fd */
+	int fixed;
+	int fixed_fd;
 };
 
 static inline struct ring *R(int64_t h) { return (struct ring *)(uintptr_t)h; }
@@ -269,6 +272,22 @@ int32_t jublk_batch_setup(int64_t h, uint16_t q_id, uint32_t depth, int32_t elem
 	return 0;
 }
 
+int32_t jublk_ring_use_fixed(int64_t h, int32_t file_fd, uint32_t nr)
+{
+	struct ring *r = R(h);
+	if (r->batch || file_fd < 0 || nr == 0 || nr > 65536)
+		return -EINVAL;
+	struct io_uring_rsrc_register reg;
+	memset(&reg, 0, sizeof(reg));
+	reg.nr = nr;
+	reg.flags = IORING_RSRC_REGISTER_SPARSE;
+	if (syscall(__NR_io_uring_register, r->fd, IORING_REGISTER_BUFFERS2, &reg, sizeof(reg)) < 0)
+		return -errno;
+	r->fixed = 1;
+	r->fixed_fd = file_fd;
+	return 0;
+}
+
 int32_t jublk_ring_fd(int64_t h) { return R(h)->fd; }
 uint32_t jublk_ring_features(int64_t h) { return R(h)->features; }
 void jublk_ring_set_spin(int64_t h, uint32_t spin_us) { R(h)->spin_ns = (uint64_t)spin_us * 1000; }
@@ -411,9 +430,15 @@ int32_t jublk_ctrl_cmd(int64_t h, int32_t fd, uint32_t cmd_op, int64_t cmd)
 	return wait_one(r, ud, NULL);
 }
 
-static void queue_io(uint8_t *sqe, int32_t fd, uint16_t q_id, const struct jublk_io_cmd *c)
+static void queue_io(uint8_t *sqe, int32_t fd, uint16_t q_id, const struct jublk_io_cmd *c, int fixed)
 {
+	/*
+	 * AUTO_BUF_REG: struct ublk_auto_buf_reg goes in the SQE's own addr field (not the
+	 * command's, which must stay 0): index = tag, no flags (no fallback).
+	 */
 	struct io_uring_sqe *s = (struct io_uring_sqe *)sqe;
+	if (fixed)
+		s->addr = c->tag;
 	s->opcode = IORING_OP_URING_CMD;
 	s->fd = fd;
 	s->cmd_op = c->cmd_op;
@@ -424,6 +449,32 @@ static void queue_io(uint8_t *sqe, int32_t fd, uint16_t q_id, const struct jublk
 	memcpy(p + 2, &c->tag, 2);
 	memcpy(p + 4, &c->result, 4);
 	memcpy(p + 8, &c->addr, 8);
+}
+
+static int is_fixed_copy(const struct jublk_io_cmd *c)
+{
+	return c->copy_len && c->result > 0 &&
+	       (c->copy_kind == JUBLK_COPY_FILE_TO_REQUEST || c->copy_kind == JUBLK_COPY_REQUEST_TO_FILE);
+}
+
+/* The fixed copy of a command, linked to the command queued right after it. */
+static void queue_fixed_copy(uint8_t *sqe, const struct ring *r, const struct jublk_io_cmd *c)
+{
+	struct io_uring_sqe *s = (struct io_uring_sqe *)sqe;
+	int to_request = c->copy_kind == JUBLK_COPY_FILE_TO_REQUEST;
+	s->opcode = to_request ? IORING_OP_READ_FIXED : IORING_OP_WRITE_FIXED;
+	s->flags = IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+	s->fd = r->fixed_fd;
+	s->off = to_request ? c->copy_src : c->copy_dst;
+	s->addr = 0; /* offset in the request's buffer: a kernel buffer starts at 0 */
+	s->len = (uint32_t)c->copy_len;
+	s->buf_index = c->tag;
+	s->user_data = (uint64_t)c->tag | ((uint64_t)JUBLK_FIXED_COPY_OP << 16);
+}
+
+static unsigned sq_free(const struct ring *r)
+{
+	return *r->sq_entries - (r->sq_local_tail - __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE));
 }
 
 /* Source of zeros for USER_COPY reads of never-written ranges (no store page is touched). */
@@ -487,6 +538,10 @@ int32_t jublk_cmd_in_bounds(int64_t cmd, int64_t bounds)
 		return !c->copy_src || in_memory(c->copy_src, c->copy_len, b);
 	case JUBLK_COPY_FROM_REQUEST:
 		return in_memory(c->copy_dst, c->copy_len, b);
+	case JUBLK_COPY_FILE_TO_REQUEST:
+		return c->copy_src <= b->store_len && c->copy_len <= b->store_len - c->copy_src;
+	case JUBLK_COPY_REQUEST_TO_FILE:
+		return c->copy_dst <= b->store_len && c->copy_len <= b->store_len - c->copy_dst;
 	default:
 		return 0;
 	}
@@ -523,7 +578,7 @@ static void copy_all(int32_t fd, struct jublk_io_cmd *c, int32_t ncmds, int64_t 
 		if (!jublk_cmd_in_bounds((int64_t)(uintptr_t)&c[i], bounds)) {
 			c[i].result = -EIO;
 			c[i].addr = 0;
-		} else if (c[i].copy_len && do_copy(fd, &c[i]) < 0) {
+		} else if (c[i].copy_len && c[i].copy_kind <= JUBLK_COPY_FROM_REQUEST && do_copy(fd, &c[i]) < 0) {
 			c[i].result = -EIO;
 		}
 	}
@@ -710,16 +765,19 @@ int32_t jublk_queue_batch(int64_t h, int32_t fd, uint16_t q_id, int64_t cmds, in
 	if (r->batch)
 		return batch_io(r, fd, c, ncmds, events, max_events, iod_base, depth, wait_nr, timeout_ms, bounds);
 	for (int32_t i = 0; i < ncmds; i++) {
-		uint8_t *sqe = get_sqe(r);
-		if (!sqe) {
+		/* a linked copy and its command go into one submission: a link never spans two */
+		int fixed_copy = r->fixed && is_fixed_copy(&c[i]);
+		unsigned need = fixed_copy ? 2 : 1;
+		if (sq_free(r) < need) {
 			int ret = submit_wait(r, 0);
 			if (ret < 0)
 				return ret;
-			sqe = get_sqe(r);
-			if (!sqe)
+			if (sq_free(r) < need)
 				return -EBUSY;
 		}
-		queue_io(sqe, fd, q_id, &c[i]);
+		if (fixed_copy)
+			queue_fixed_copy(get_sqe(r), r, &c[i]);
+		queue_io(get_sqe(r), fd, q_id, &c[i], r->fixed);
 	}
 	/* Do not block if completions are already waiting: just submit. */
 	unsigned want = wait_nr > 0 && peek_cqe(r) == NULL ? (unsigned)wait_nr : 0;

@@ -31,8 +31,22 @@ struct jublk_io_cmd {
 enum {
 	JUBLK_COPY_MEM = 0,        /* memcpy(copy_dst, copy_src) or zero-fill if copy_src == 0 */
 	JUBLK_COPY_TO_REQUEST = 1, /* USER_COPY: pwrite(fd, copy_src, len, pos = copy_dst); zeros if copy_src == 0 */
-	JUBLK_COPY_FROM_REQUEST = 2 /* USER_COPY: pread(fd, copy_dst, len, pos = copy_src) */
+	JUBLK_COPY_FROM_REQUEST = 2, /* USER_COPY: pread(fd, copy_dst, len, pos = copy_src) */
+	/*
+	 * Rings set up with jublk_ring_use_fixed (AUTO_BUF_REG): the copy becomes an io_uring
+	 * READ_FIXED / WRITE_FIXED between the ring's file and the request's registered buffer
+	 * (index = tag), linked before the command, so the kernel copies and the command only
+	 * runs once the copy fully succeeded. A copy that fails or is short posts an event with
+	 * JUBLK_FIXED_COPY_OP in bits 16-23 of user_data and its res; the command linked to it
+	 * is cancelled without an event of its own (IOSQE_CQE_SKIP_SUCCESS on the copy), so
+	 * its request is still the server's to complete.
+	 */
+	JUBLK_COPY_FILE_TO_REQUEST = 3, /* READ_FIXED: len bytes at file offset copy_src into the request */
+	JUBLK_COPY_REQUEST_TO_FILE = 4  /* WRITE_FIXED: the request's len bytes to file offset copy_dst */
 };
+
+/* user_data bits 16-23 of a failed fixed copy's event (no ublk command has this number). */
+#define JUBLK_FIXED_COPY_OP 0xfe
 
 /*
  * The memory a queue's copies may touch: the store and the queue's tag buffers. A command
@@ -98,6 +112,14 @@ int32_t jublk_queue_batch(int64_t ring, int32_t fd, uint16_t q_id,
  * Returns 0 or -errno.
  */
 int32_t jublk_batch_setup(int64_t ring, uint16_t q_id, uint32_t depth, int32_t elem_bytes);
+
+/*
+ * Switches a queue ring to AUTO_BUF_REG serving: a sparse table of `nr` registered buffers
+ * (the kernel registers each request's pages at the index its command names) and the file
+ * FILE_* copies use. From then on every command carries its tag as that index (Java's addr
+ * must be 0), and a command with a FILE_* copy takes two SQEs. Returns 0 or -errno.
+ */
+int32_t jublk_ring_use_fixed(int64_t ring, int32_t file_fd, uint32_t nr);
 
 /* 1 if the command's copy and buffer address lie inside `bounds` (struct jublk_bounds), else 0. */
 int32_t jublk_cmd_in_bounds(int64_t cmd, int64_t bounds);

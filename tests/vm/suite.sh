@@ -414,11 +414,12 @@ t_rpm_installed_package_works() {
     [ "$(dev_count)" -eq 0 ] || fail "device left"
 }
 
-copy_mode_case() {  # $1 mode
-    dev=$(add_dev --size 256M --copy-mode "$1") || fail "add --copy-mode $1"
+copy_mode_case() {  # $1 mode, then more 'ublk add' options
+    local mode=$1; shift
+    dev=$(add_dev --size 256M --copy-mode "$mode" "$@") || fail "add --copy-mode $mode"
     for bs in 4k 1M; do
         for qd in 1 32; do
-            fio_verify "$dev" "$bs" "$qd" 32M || fail "fio verify bs=$bs iodepth=$qd copy-mode=$1"
+            fio_verify "$dev" "$bs" "$qd" 32M || fail "fio verify bs=$bs iodepth=$qd copy-mode=$mode"
         done
     done
     id=${dev#/dev/ublkb}
@@ -428,6 +429,30 @@ copy_mode_case() {  # $1 mode
 }
 t_copy_mode_buffer_verifies() { copy_mode_case buffer; }
 t_copy_mode_user_copy_verifies() { copy_mode_case user_copy; }
+# AUTO_BUF_REG (6.16+): the kernel copies between the request and the store file. On 6.12 the
+# option is refused naming the feature.
+t_copy_mode_fixed_verifies() {
+    if ! is_7x; then
+        run_bad "--copy-mode fixed on $KLINE" 9 -- add -t ram --size 64M --recoverable --copy-mode fixed
+        printf '%s' "$LAST_ERR" | grep -q AUTO_BUF_REG || fail "the error does not name AUTO_BUF_REG"
+        return 0
+    fi
+    copy_mode_case fixed --recoverable -q 2
+    # A read spanning written and never-written pages (one request, read from the file whole),
+    # and a write that is not page aligned.
+    dev=$(add_dev --size 64M --recoverable --copy-mode fixed) || fail "add"
+    id=${dev#/dev/ublkb}
+    head -c 8192 /dev/urandom > /tmp/fx-a
+    dd if=/tmp/fx-a of="$dev" bs=4k seek=3 oflag=direct status=none || fail "write 8k at 12k"
+    head -c 512 /dev/urandom > /tmp/fx-b
+    dd if=/tmp/fx-b of="$dev" bs=512 seek=1 oflag=direct status=none || fail "write 512 bytes at 512"
+    dd if="$dev" of=/tmp/fx-r bs=64k count=1 iflag=direct status=none || fail "read 64k"
+    { head -c 512 /dev/zero; cat /tmp/fx-b; head -c $((12288 - 1024)) /dev/zero; cat /tmp/fx-a;
+      head -c $((65536 - 20480)) /dev/zero; } > /tmp/fx-want
+    cmp /tmp/fx-r /tmp/fx-want || fail "mixed written/unwritten read differs"
+    [ "$(list_field "$id" copy_mode)" = fixed ] || fail "list shows copy mode $(list_field "$id" copy_mode)"
+    "$U" del -n "$id" || fail "del"
+}
 
 # CPU ticks (user + system) the process $1 has used so far.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -859,6 +884,8 @@ kill_recover_rounds() {  # $1 copy mode, $2 size, $3 block size, $4 fio rate, $5
 t_recover_kill9_512m_user_copy_fio_verify() { kill_recover_rounds user_copy 512M 64k 20m "3 4 2 3"; }
 t_recover_kill9_buffer_fio_verify() { kill_recover_rounds buffer 256M 16k 12m "2 3 2"; }
 t_recover_kill9_4k_user_copy_fio_verify() { kill_recover_rounds user_copy 256M 4k 8m "1 2 3"; }
+# Copy mode fixed: the dead ring's registered buffers go with it; the new server registers its own.
+t_recover_kill9_fixed_fio_verify() { kill_recover_rounds fixed 256M 16k 12m "2 3 2"; }
 
 t_recover_ext4_copy_completes() {
     local dev id mnt=/mnt/jublk-rec cp_pid src=/tmp/rec-src
@@ -1091,6 +1118,7 @@ CORE=(t_features_names_every_bit t_fio_verify_2_queues t_one_mib_sequential_fill
       t_del_refuses_mounted_unless_force t_resize_grows_and_shrinks t_no_part_scan_option t_batch_io t_io_scheduler
       t_recover_kill9_512m_user_copy_fio_verify t_recover_kill9_buffer_fio_verify
       t_recover_kill9_4k_user_copy_fio_verify t_recover_ext4_copy_completes t_recover_blocked_io_continues_and_del_fails_it
+      t_copy_mode_fixed_verifies t_recover_kill9_fixed_fio_verify
       t_recover_after_oom_kill_in_cgroup t_restart_under_fio_verify t_dmesg_clean)
 
 # Scenarios that kill a recoverable disk's server while requests are being handed to it: on
@@ -1098,7 +1126,7 @@ CORE=(t_features_names_every_bit t_fio_verify_2_queues t_one_mib_sequential_fill
 # kill in three, wedging the VM, so they run on 7.x only (the core set); the full suite on 6.12
 # leaves them out, and recovery from an idle kill runs on both kernels.
 SEVEN_ONLY=(t_recover_kill9_512m_user_copy_fio_verify t_recover_kill9_buffer_fio_verify
-            t_recover_kill9_4k_user_copy_fio_verify t_recover_ext4_copy_completes)
+            t_recover_kill9_4k_user_copy_fio_verify t_recover_ext4_copy_completes t_recover_kill9_fixed_fio_verify)
 
 if [ "${1:-}" = --cleanup ]; then
     cleanup_between

@@ -78,7 +78,7 @@ final class AddCommand implements Callable<Integer> {
     String maxMemory;
 
     @Option(names = "--copy-mode", paramLabel = "MODE",
-            description = "How data moves: 'user_copy' (pread/pwrite between the store and /dev/ublkcN: one copy, no buffers) or 'buffer' (per-tag buffers the kernel fills, the shim copies to/from the store: two copies, on every ublk kernel). Default: user_copy if the kernel offers it, else buffer.")
+            description = "How data moves: 'user_copy' (pread/pwrite between the store and /dev/ublkcN: one copy, no buffers), 'buffer' (per-tag buffers the kernel fills, the shim copies to/from the store: two copies, on every ublk kernel) or 'fixed' (with --recoverable, kernel 6.16+: each request's pages become an io_uring fixed buffer (AUTO_BUF_REG) and the kernel copies between them and the store file, queued in the batch: one copy, no syscall per request). Default: user_copy if the kernel offers it, else buffer.")
     String copyMode;
 
     @Option(names = "--poll", paramLabel = "USEC", arity = "0..1", defaultValue = "0",
@@ -143,7 +143,7 @@ final class AddCommand implements Callable<Integer> {
         for (CopyMode m : CopyMode.values()) {
             if (m.name().equalsIgnoreCase(copyMode)) return m;
         }
-        throw new JublkException(Reason.USAGE, "unknown --copy-mode '" + copyMode + "' (use user_copy or buffer)");
+        throw new JublkException(Reason.USAGE, "unknown --copy-mode '" + copyMode + "' (use user_copy, buffer or fixed)");
     }
 
     /**

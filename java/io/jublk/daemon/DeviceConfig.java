@@ -79,6 +79,12 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
         if (recoverable && type == TargetType.NULL) {
             throw usage("--recoverable keeps a RAM disk's data when its server dies; the null target keeps none");
         }
+        if (copyMode == CopyMode.FIXED && !recoverable) {
+            throw usage("--copy-mode fixed moves data between requests and the store file of a --recoverable disk: add --recoverable");
+        }
+        if (copyMode == CopyMode.FIXED && batchIo) {
+            throw usage("--copy-mode fixed and --batch-io cannot be combined (fixed copies are linked to per-tag commits)");
+        }
         if (maxIoBytes < 4096 || maxIoBytes % 4096 != 0 || maxIoBytes > (32 << 20)) {
             throw usage("max I/O size must be a multiple of 4096 between 4 KiB and 32 MiB, got " + maxIoBytes);
         }

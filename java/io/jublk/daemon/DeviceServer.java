@@ -156,6 +156,7 @@ public final class DeviceServer {
             store = new PageStore(config.sizeBytes(), config.maxSizeBytes(), maxMemory);
         }
         copyMode = config.copyModeFor(() -> features);
+        if (copyMode == CopyMode.FIXED) KernelSupport.require(features, Feature.AUTO_BUF_REG, "--copy-mode fixed");
         long flags = copyMode.devFlags() | (config.noPartScan() ? Feature.NO_AUTO_PART_SCAN.bit : 0)
                 | (config.batchIo() ? Feature.BATCH_IO.bit : 0) | (config.recoverable() ? recovery : 0);
         info = control.addDev(DevInfo.request(config.devId(), config.queues(), config.depth(),
@@ -217,7 +218,7 @@ public final class DeviceServer {
         step("after-start-recovery");
         long size = control.getParams(id).sizeBytes();
         store = storeFiles.open(id, size, maxMemory);
-        copyMode = (info.flags() & CopyMode.USER_COPY.devFlags()) != 0 ? CopyMode.USER_COPY : CopyMode.BUFFER;
+        copyMode = CopyMode.ofDevFlags(info.flags());
         Log.info("recovering device " + id + ": " + info.nrHwQueues() + " queue(s), depth " + info.queueDepth()
                 + ", " + store.usedBytes() + " bytes of data in " + storeFiles.file(id));
         cdevFd = openCharDevice(info.charDevice());
@@ -348,7 +349,7 @@ public final class DeviceServer {
         Target target = faults.wrap(served);
         for (int q = 0; q < info.nrHwQueues(); q++) {
             QueueWorker.Setup setup = new QueueWorker.Setup(q, info.queueDepth(), cdevFd, info.maxIoBufBytes(), target,
-                    copyMode, store.baseAddress(), store.capacity(), gate, Feature.BATCH_IO.in(info.flags()));
+                    copyMode, store.baseAddress(), store.capacity(), store.fileFd(), gate, Feature.BATCH_IO.in(info.flags()));
             QueueWorker w = new QueueWorker(setup, config.pollMicros(), config.pinQueues() ? affinity(q) : null,
                     Log::info, this::queueFailed);
             Thread t = new Thread(w, "ublk" + info.devId() + "-q" + q);

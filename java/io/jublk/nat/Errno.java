@@ -27,6 +27,7 @@ public enum Errno {
     ENODATA(61, "no data available"),
     EOPNOTSUPP(95, "operation not supported"),
     ENOBUFS(105, "no buffer space available"),
+    ECANCELED(125, "operation canceled"),
     ETIMEDOUT(110, "timed out");
 
     public final int code;

@@ -51,6 +51,7 @@ public final class Native {
                                                long events, int maxEvents, long iodBase, int depth, int waitNr,
                                                int timeoutMs, long bounds);
     public static native int jublk_batch_setup(long ring, short qid, int depth, int elemBytes);
+    public static native int jublk_ring_use_fixed(long ring, int fileFd, int nr);
     public static native int jublk_cmd_in_bounds(long cmd, long bounds);
     public static native int jublk_user_copy(int fd, int toRequest, long mem, long len, long pos);
     public static native int jublk_unix_dgram_send(String path, String msg);

@@ -36,6 +36,7 @@ public final class Dispatcher implements ReadSink {
     /** The tag of a batch command's own event (see jublk_batch_setup): no request has it. */
     static final int NO_TAG = 0xffff;
     private static final int ENOBUFS = Errno.ENOBUFS.negative();
+    private static final int ECANCELED = Errno.ECANCELED.negative();
     /** Failed requests logged in full per queue; after that only every 1000th. */
     private static final int LOGGED_FAILURES = 10;
 
@@ -118,8 +119,14 @@ public final class Dispatcher implements ReadSink {
         int out = 0;
         for (int i = 0; i < n; i++) {
             int e = i * EVENT_SIZE;
-            int tag = (int) (events.getLong(e + EV_USER_DATA) & 0xffff);
+            long userData = events.getLong(e + EV_USER_DATA);
+            int tag = (int) (userData & 0xffff);
             int res = events.getInt(e + EV_RES);
+            int written = mode == CopyMode.FIXED ? fixedCopyEvent(userData, tag, res, cmds, out) : -1;
+            if (written >= 0) {
+                out += written;
+                continue;
+            }
             if (tag == NO_TAG && batchIo) {
                 out = batchCommandEnded(events.getLong(e + EV_USER_DATA), res, cmds, out);
                 continue;
@@ -139,6 +146,30 @@ public final class Dispatcher implements ReadSink {
             }
         }
         return out;
+    }
+
+    /**
+     * Copy mode FIXED: the event of a fixed copy that failed (or was short). The commit
+     * linked to it was cancelled, so the request is still ours: it is committed again, with
+     * EIO (written into {@code cmds[out]}). The cancelled commit itself posts no event (the
+     * copy carries IOSQE_CQE_SKIP_SUCCESS, and io_uring then skips the CQEs of the requests
+     * a failure cancels); should a kernel post it anyway, its -ECANCELED is ignored. Returns
+     * the number of commands written, or -1 if the event was neither.
+     */
+    private int fixedCopyEvent(long userData, int tag, int res, ByteBuffer cmds, int out) {
+        int op = (int) (userData >>> 16) & 0xff;
+        if (op == FIXED_COPY_OP) {
+            failures++;
+            if (failures <= LOGGED_FAILURES || failures % 1000 == 0) {
+                log.accept("queue " + qid + ": tag " + tag + ": the kernel's copy between the store file and the request "
+                        + (res < 0 ? "failed: " + Errno.describe(res) : "was short: " + res + " bytes")
+                        + "; the request fails with EIO (" + failures + " so far)");
+            }
+            if (tag >= depth) return 0;
+            putCommand(cmds, out, COMMIT_OP, tag, EIO, COPY_MEM, 0, 0, 0, 0);
+            return 1;
+        }
+        return op == (COMMIT_OP & 0xff) && res == ECANCELED ? 0 : -1;
     }
 
     /**
@@ -185,9 +216,12 @@ public final class Dispatcher implements ReadSink {
                 + ev.getLong(iod + Uapi.IOD_START_SECTOR) + " +" + Integer.toUnsignedString(ev.getInt(iod + Uapi.IOD_NR_SECTORS));
     }
 
-    /** The buffer address commands carry: none with USER_COPY (the kernel requires 0). */
+    /**
+     * The buffer address commands carry: none with USER_COPY (the kernel requires 0); with
+     * FIXED the shim puts the tag there as the buffer index.
+     */
     private long commandBuffer(int tag) {
-        return mode == CopyMode.USER_COPY ? 0 : bufferOf(tag);
+        return mode.bufferless() ? 0 : bufferOf(tag);
     }
 
     private void handle(ByteBuffer ev, int iod, int tag, Completion c) {
@@ -207,14 +241,16 @@ public final class Dispatcher implements ReadSink {
                     if (length > bufferSize) c.fail(EIO);
                     else {
                         target.read(offset, (int) length, c, this);
-                        if (c.result > 0 && !c.delivered) readCopy(c, tag);
+                        // FIXED reads every range from the store file (a hole reads as zeros), so a
+                        // piecewise delivery (ignored in deliver) becomes one copy too.
+                        if (c.result > 0 && (!c.delivered || mode == CopyMode.FIXED)) readCopy(c, tag, offset);
                     }
                     break;
                 case Uapi.OP_WRITE:
                     if (length > bufferSize) c.fail(EIO);
                     else {
                         target.write(offset, (int) length, c);
-                        if (c.result > 0 && !c.delivered) writeCopy(c, tag);
+                        if (c.result > 0 && !c.delivered) writeCopy(c, tag, offset);
                     }
                     break;
                 case Uapi.OP_FLUSH:
@@ -233,16 +269,25 @@ public final class Dispatcher implements ReadSink {
         stats.record(op, length, c.result);
     }
 
-    /** READ data from c.address (0: zeros) to the request. */
-    private void readCopy(Completion c, int tag) {
-        if (mode == CopyMode.USER_COPY) c.copy(COPY_TO_REQUEST, Uapi.userCopyPos(qid, tag, 0), c.address, c.result);
-        else c.copy(COPY_MEM, bufferOf(tag), c.address, c.result);
+    /**
+     * READ data from c.address (0: zeros) to the request. FIXED reads the disk's {@code offset}
+     * in the store file instead: the file holds the disk at the same offsets.
+     */
+    private void readCopy(Completion c, int tag, long offset) {
+        switch (mode) {
+            case USER_COPY -> c.copy(COPY_TO_REQUEST, Uapi.userCopyPos(qid, tag, 0), c.address, c.result);
+            case FIXED -> c.copy(COPY_FILE_TO_REQUEST, 0, offset, c.result);
+            default -> c.copy(COPY_MEM, bufferOf(tag), c.address, c.result);
+        }
     }
 
-    /** WRITE data from the request to c.address. */
-    private void writeCopy(Completion c, int tag) {
-        if (mode == CopyMode.USER_COPY) c.copy(COPY_FROM_REQUEST, c.address, Uapi.userCopyPos(qid, tag, 0), c.result);
-        else c.copy(COPY_MEM, c.address, bufferOf(tag), c.result);
+    /** WRITE data from the request to c.address (FIXED: to the store file at {@code offset}). */
+    private void writeCopy(Completion c, int tag, long offset) {
+        switch (mode) {
+            case USER_COPY -> c.copy(COPY_FROM_REQUEST, c.address, Uapi.userCopyPos(qid, tag, 0), c.result);
+            case FIXED -> c.copy(COPY_REQUEST_TO_FILE, offset, 0, c.result);
+            default -> c.copy(COPY_MEM, c.address, bufferOf(tag), c.result);
+        }
     }
 
     /**
@@ -251,6 +296,7 @@ public final class Dispatcher implements ReadSink {
      */
     @Override
     public void deliver(int requestOffset, long source, int length) {
+        if (mode == CopyMode.FIXED) return; // the whole range is read from the store file
         if (mode == CopyMode.USER_COPY) {
             int res = Native.jublk_user_copy(cdevFd, 1, source, length, Uapi.userCopyPos(qid, currentTag, requestOffset));
             if (res < 0) throw new io.jublk.nat.NativeException("pwrite to the request", res);

@@ -45,6 +45,8 @@ public final class QueueWorker implements Runnable {
     /** The memory the shim may copy to and from: [storeBase, storeBase + storeLength) and the tag buffers. */
     private final long storeBase;
     private final long storeLength;
+    /** The store file (copy mode FIXED reads and writes it), or -1. */
+    private final int storeFd;
     private final StoreGate gate;
     private final Consumer<QueueWorker> onFailure;
     private volatile boolean stopRequested;
@@ -56,7 +58,7 @@ public final class QueueWorker implements Runnable {
      * UBLK_F_BATCH_IO commands (the device must have been added with that flag).
      */
     public record Setup(int qid, int depth, int cdevFd, int bufferSize, Target target, CopyMode mode,
-                        long storeBase, long storeLength, StoreGate gate, boolean batchIo) {
+                        long storeBase, long storeLength, int storeFd, StoreGate gate, boolean batchIo) {
     }
 
     /** Commands one dispatch may write: a commit per tag, plus a FETCH_IO_CMDS (re-)arm. */
@@ -72,6 +74,7 @@ public final class QueueWorker implements Runnable {
     public QueueWorker(Setup s, int pollMicros, long[] cpuMask, Consumer<String> log, Consumer<QueueWorker> onFailure) {
         this.storeBase = s.storeBase;
         this.storeLength = s.storeLength;
+        this.storeFd = s.storeFd;
         this.gate = s.gate;
         this.onFailure = onFailure;
         this.mode = s.mode;
@@ -143,14 +146,19 @@ public final class QueueWorker implements Runnable {
                     Native.jublk_mmap(0, buffersLen, Native.PROT_READ | Native.PROT_WRITE,
                             Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0));
             ShimLayout.putBounds(bounds.buffer(), storeBase, storeLength, buffers, buffersLen);
-            try (Ring ring = createQueueRing(depth)) {
+            try (Ring ring = createQueueRing(mode == CopyMode.FIXED ? 2 * depth : depth)) {
                 ring.setSpinMicros(pollMicros);
                 Dispatcher dispatcher = new Dispatcher(target, depth, buffers, bufferSize, stats, mode, qid, cdevFd, log);
                 if (batchIo) {
                     // Elements carry a buffer address unless the server copies itself (USER_COPY).
                     NativeException.check("BATCH_IO set-up of queue " + qid, Native.jublk_batch_setup(ring.handle(),
-                            (short) qid, depth, mode == CopyMode.USER_COPY ? 8 : 16));
+                            (short) qid, depth, mode.bufferless() ? 8 : 16));
                     dispatcher.useBatchIo();
+                }
+                if (mode == CopyMode.FIXED) {
+                    // One registered-buffer slot per tag: the kernel puts a request's pages at index = tag.
+                    NativeException.check("fixed-buffer set-up of queue " + qid,
+                            Native.jublk_ring_use_fixed(ring.handle(), storeFd, depth));
                 }
                 serve(ring, dispatcher, iod, cmds, events, bounds.address());
             }
@@ -171,7 +179,10 @@ public final class QueueWorker implements Runnable {
         armed.countDown();
         gate.checkpoint();
         n = d.dispatch(events.buffer(), ev, cmds.buffer());
-        while (d.deadTags() < depth) {
+        // A command the kernel rejected (not the ENODEV abort) leaves its tag dead: the queue ends
+        // at once rather than serve on with fewer tags (a FETCH refused while arming would
+        // otherwise keep START_DEV waiting for a queue that is never complete).
+        while (d.deadTags() < depth && d.lastError() == 0) {
             ev = batch(ring, q, cmds, n, events, iod, 1, bounds);
             stats.batch(ev);
             // Every request of the previous batch is copied and committed, the new ones not yet
@@ -211,8 +222,9 @@ public final class QueueWorker implements Runnable {
      * {@code io_fallback_tw}, run by the dying queue thread, which then left an RCU read-side
      * section held, so every later synchronize_rcu() -- STOP_DEV, any disk removal -- hung
      * forever). With COOP_TASKRUN alone the same kill loop ran clean (README, Safety).
+     * <p>{@code entries}: one SQE per tag, two in copy mode FIXED (the copy and the commit).
      */
-    private Ring createQueueRing(int depth) {
+    private Ring createQueueRing(int entries) {
         int[] candidates = {
             Ring.SETUP_COOP_TASKRUN,
             0
@@ -220,7 +232,7 @@ public final class QueueWorker implements Runnable {
         NativeException last = null;
         for (int flags : candidates) {
             try {
-                Ring ring = Ring.create(depth, flags, depth * 2);
+                Ring ring = Ring.create(entries, flags, entries * 2);
                 ringFlags = flags;
                 return ring;
             } catch (NativeException e) {

@@ -18,6 +18,12 @@ public final class ShimLayout {
     static final short COPY_MEM = 0;
     static final short COPY_TO_REQUEST = 1;
     static final short COPY_FROM_REQUEST = 2;
+    /** FIXED mode: READ_FIXED from the store file (offset in copySrc) into the request. */
+    static final short COPY_FILE_TO_REQUEST = 3;
+    /** FIXED mode: WRITE_FIXED of the request to the store file (offset in copyDst). */
+    static final short COPY_REQUEST_TO_FILE = 4;
+    /** user_data bits 16-23 of the event of a fixed copy that failed (JUBLK_FIXED_COPY_OP). */
+    static final int FIXED_COPY_OP = 0xfe;
     static final int CMD_RESULT = 32;
     static final int CMD_ADDR = 40;
 

@@ -128,6 +128,14 @@ public final class PageStore implements AutoCloseable {
         return fileFd >= 0;
     }
 
+    /**
+     * The store file's descriptor (-1 for an anonymous store), for copies the kernel does
+     * between it and requests (copy mode FIXED). Owned by the store: not to be closed.
+     */
+    public int fileFd() {
+        return fileFd;
+    }
+
     private static long roundUp(long n) {
         return (n + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE;
     }

@@ -293,4 +293,63 @@ class DispatcherTest {
         assertEquals(1, d.deadTags());
         assertEquals(Errno.EINVAL.negative(), d.lastError());
     }
+
+    @Test
+    void fixedModeQueuesKernelCopiesBetweenTheStoreFileAndTheRequest() {
+        List<String> logged = new ArrayList<>();
+        FakeTarget t = new FakeTarget() {
+            @Override
+            public void read(long offset, int length, Completion c, ReadSink sink) {
+                calls.add("read " + offset + " " + length);
+                if (offset == 0) {
+                    sink.deliver(0, 0x1000, 4096); // part written, part not: read from the file whole
+                    sink.deliver(4096, 0, length - 4096);
+                    c.delivered(length);
+                } else {
+                    c.at(0, length); // never written: the file's hole reads as zeros
+                }
+            }
+        };
+        Dispatcher df = new Dispatcher(t, DEPTH, BUF_BASE, BUF, stats, CopyMode.FIXED, 0, -1, logged::add);
+        ByteBuffer f = cmds();
+        df.fetchAll(f);
+        assertEquals(0, f.getLong(ShimLayout.CMD_ADDR), "no buffer address: the shim puts the tag (buffer index)");
+
+        ByteBuffer ev = events(3);
+        event(ev, 0, 1, 0, Uapi.OP_READ, 16, 0);
+        event(ev, 1, 2, 0, Uapi.OP_READ, 8, 64);
+        event(ev, 2, 3, 0, Uapi.OP_WRITE, 8, 16);
+        ByteBuffer c = cmds();
+        assertEquals(3, df.dispatch(ev, 3, c));
+        for (int i = 0; i < 2; i++) {
+            int b = i * ShimLayout.CMD_SIZE;
+            assertEquals(ShimLayout.COPY_FILE_TO_REQUEST, c.getShort(b + ShimLayout.CMD_COPY_KIND));
+            assertEquals(i == 0 ? 0 : 64 * 512, c.getLong(b + ShimLayout.CMD_COPY_SRC), "file offset = disk offset");
+            assertEquals(i == 0 ? 8192 : 4096, c.getLong(b + ShimLayout.CMD_COPY_LEN));
+            assertEquals(0, c.getLong(b + ShimLayout.CMD_ADDR));
+        }
+        int w = 2 * ShimLayout.CMD_SIZE;
+        assertEquals(ShimLayout.COPY_REQUEST_TO_FILE, c.getShort(w + ShimLayout.CMD_COPY_KIND));
+        assertEquals(16 * 512, c.getLong(w + ShimLayout.CMD_COPY_DST));
+        assertEquals(4096, c.getInt(w + ShimLayout.CMD_RESULT));
+
+        // The kernel's copy for tag 3 failed: the commit linked to it was cancelled, so the
+        // request is committed again with EIO; an -ECANCELED event (if a kernel posted one)
+        // changes nothing; the tag stays alive.
+        ByteBuffer failed = events(2);
+        event(failed, 0, 3, Errno.EFAULT.negative(), 0, 0, 0);
+        failed.putLong(ShimLayout.EV_USER_DATA, 3 | ((long) ShimLayout.FIXED_COPY_OP << 16));
+        event(failed, 1, 3, Errno.ECANCELED.negative(), 0, 0, 0);
+        failed.putLong(ShimLayout.EVENT_SIZE + ShimLayout.EV_USER_DATA, 3 | ((long) Uapi.IO_COMMIT_AND_FETCH_REQ << 16));
+        ByteBuffer c2 = cmds();
+        assertEquals(1, df.dispatch(failed, 2, c2));
+        assertEquals(Uapi.ioOp(Uapi.IO_COMMIT_AND_FETCH_REQ), c2.getInt(ShimLayout.CMD_OP));
+        assertEquals(3, c2.getShort(ShimLayout.CMD_TAG));
+        assertEquals(Errno.EIO.negative(), c2.getInt(ShimLayout.CMD_RESULT));
+        assertEquals(0, c2.getLong(ShimLayout.CMD_COPY_LEN));
+        assertEquals(0, df.deadTags());
+        assertEquals(0, df.lastError());
+        assertEquals(1, df.failures());
+        assertTrue(logged.get(0).contains("EFAULT"), logged.toString());
+    }
 }

@@ -187,6 +187,10 @@ final class AddCommand implements Callable<Integer> {
             System.setOut(System.err);
         }
         server.awaitTermination();
+        if (server.handedOver()) {
+            Log.info("handed device " + server.info().devId() + " over: exiting with status " + DeviceServer.HANDED_OVER_EXIT);
+            return DeviceServer.HANDED_OVER_EXIT;
+        }
         return 0;
     }
 }

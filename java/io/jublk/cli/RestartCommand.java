@@ -5,7 +5,9 @@ import io.jublk.JublkException.Reason;
 import io.jublk.ctrl.Control;
 import io.jublk.ctrl.DevInfo;
 import io.jublk.ctrl.Feature;
+import io.jublk.ctrl.Uapi;
 import io.jublk.daemon.DeviceConfig;
+import io.jublk.daemon.RunDir;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -56,6 +58,9 @@ final class RestartCommand implements Callable<Integer> {
                     + "'ublk recover -n " + id + "'");
         }
         DeviceConfig config = RecoverCommand.recorded(id);
+        // A unit's server is replaced by systemd (RestartForceExitStatus=): one started here would
+        // run outside the unit, and the unit would not know its disk.
+        String unit = RunDir.readState(id).get("unit");
         ControlClient.request(id, "handover");
         Optional<ProcessHandle> old = info.serverPid() > 0 ? ProcessHandle.of(info.serverPid()) : Optional.empty();
         if (old.isPresent()) {
@@ -68,6 +73,26 @@ final class RestartCommand implements Callable<Integer> {
                         + "'ublk recover -n " + id + "'");
             }
         }
+        if (unit != null) return awaitUnitServer(unit, info.serverPid());
         return RecoverCommand.takeOverInBackground(id, config, timeoutSeconds * 1000L);
+    }
+
+    /** Waits until systemd's new server of {@code unit} has taken the device over. */
+    private int awaitUnitServer(String unit, int oldPid) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        while (System.nanoTime() < deadline) {
+            DevInfo now;
+            try (Control control = Control.open()) {
+                now = control.getDevInfo(id);
+            }
+            if (now.state() == Uapi.S_DEV_LIVE && now.serverPid() > 0 && now.serverPid() != oldPid) {
+                System.out.println("/dev/ublkb" + id + ": served by pid " + now.serverPid() + " of " + unit);
+                return 0;
+            }
+            Thread.sleep(200);
+        }
+        throw new JublkException(Reason.TIMEOUT, "device " + id + " was handed over, but " + unit + " has not "
+                + "taken it over within " + timeoutSeconds + " s; its I/O waits: see 'systemctl status " + unit
+                + "' and 'journalctl -u " + unit + "'");
     }
 }

@@ -52,6 +52,14 @@ public final class DeviceServer {
     /** Exit status of a server whose device failed while serving (a queue died). */
     private static final int FAILED_EXIT = 1;
     /**
+     * Exit status of a server that handed its disk over ('ublk restart'): not a failure, not a
+     * stop. jublk@.service restarts on it (RestartForceExitStatus=), so the unit's next server
+     * takes the disk over (EX_TEMPFAIL).
+     */
+    public static final int HANDED_OVER_EXIT = 75;
+    /** The systemd service this server runs as (null: none), recorded for 'ublk restart'. */
+    private final String unit = SystemdUnit.current();
+    /**
      * How long a recovering server waits for the kernel to let it take over (START_USER_RECOVERY
      * says EBUSY until the dead server's files are released and the disk is quiesced).
      */
@@ -484,6 +492,7 @@ public final class DeviceServer {
         if (store.inFile()) state.put("store_file", storeFiles.file(info.devId()).toString());
         if (recoveries != null && !recoveries.isBlank()) state.put("recoveries", recoveries);
         if (handingOver) state.put("handed_over", "1");
+        if (unit != null) state.put("unit", unit);
         // What 'ublk recover' starts a new server with.
         state.put("config", config.withDevId(info.devId()).encode());
         if (failure != null) state.put("failed", failure.replace('\n', ' '));
@@ -517,6 +526,11 @@ public final class DeviceServer {
     /** Waits for teardown to complete (for signal handlers). */
     public boolean awaitFinished(long timeoutMs) throws InterruptedException {
         return finished.await(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** True if serving ended by handing the device over to a new server ('ublk restart'). */
+    public boolean handedOver() {
+        return handingOver;
     }
 
     /** True once teardown has run to its end. */

@@ -148,6 +148,16 @@ class CliTest {
             throw new AssertionError("the kernel is not asked when the mode is explicit");
         }), "an explicit mode is kept");
         assertUsageError(run("add", "-t", "ram", "--size", "1M", "--copy-mode", "zerocopy"), "unknown --copy-mode 'zerocopy'");
+        // fixed copies go to the store file: only a --recoverable disk has one
+        assertUsageError(run("add", "-t", "ram", "--size", "1M", "--copy-mode", "fixed"), "add --recoverable");
+        assertUsageError(run("add", "-t", "ram", "--size", "1M", "--copy-mode", "fixed", "--recoverable", "--batch-io"),
+                "cannot be combined");
+        DeviceConfig fixed = addConfig("-t", "ram", "--size", "1M", "--copy-mode", "fixed", "--recoverable");
+        assertEquals(io.jublk.queue.CopyMode.FIXED, fixed.copyMode());
+        assertEquals(fixed, DeviceConfig.decode(fixed.encode()), "a recovering server gets the same mode");
+        assertEquals(io.jublk.queue.CopyMode.FIXED, io.jublk.queue.CopyMode.ofDevFlags(0x800 | 0x18));
+        assertEquals(io.jublk.queue.CopyMode.USER_COPY, io.jublk.queue.CopyMode.ofDevFlags(0x80 | 0x18));
+        assertEquals(io.jublk.queue.CopyMode.BUFFER, io.jublk.queue.CopyMode.ofDevFlags(0x18));
     }
 
     @Test

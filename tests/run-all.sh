@@ -74,7 +74,7 @@ run_systemd_vm() {  # $1 kernel
 rm -rf target/vm-results; mkdir -p target/vm-results/6.12 target/vm-results/7.3
 # (Both kernels were fetched by setup-host.sh, so the two runs do not both go to apt.)
 # Limits: the full 6.12 suite takes ~2800 s under single-threaded TCG on this 2-core machine,
-# the 7.3 core set ~2400 s with the recovery scenarios (beside it), then the systemd boot ~200 s —
+# the 7.3 core set ~2700 s with the recovery scenarios (beside it), then two systemd boots ~200 s each —
 # at the machine's usual speed; on 2026-11-27 it ran every scenario ~1.6x slower for hours, so
 # the limits leave room for that (and keep CI under its 90-minute hard limit). They are a
 # last resort: a scenario stuck in the kernel ends the suite at once (suite.sh, WEDGED), and

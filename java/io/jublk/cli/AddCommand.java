@@ -90,6 +90,10 @@ final class AddCommand implements Callable<Integer> {
             description = "Pin each queue's thread to the CPUs the kernel maps to that queue (with -q > 1), so waking it stays on the submitting CPU; a submitter then shares its CPU with the thread serving it, which was slower in every job measured in the 2-vCPU test VM. Default: off.")
     boolean pinQueues;
 
+    @Option(names = "--cache", paramLabel = "none|writeback", defaultValue = "none",
+            description = "'writeback': the disk tells the kernel it has a volatile write cache and FUA, and behaves like one for power cuts: a write is durable once a FLUSH that came after it completed, or at once with FUA; 'ublk powercut' undoes every write that is not (all, or a random subset), reads always see the latest data. For testing crash consistency of filesystems and databases. Costs memory for the blocks written since the last flush (counted in MEMORY and --max-memory). Default: none (every completed write is durable).")
+    String cache;
+
     @Option(names = "--recoverable",
             description = "Keep the disk's data when its server dies (crash, kill -9, OOM killer): the data lives in a file of jublk's own tmpfs (/run/jublk/mem) instead of the server's memory, the kernel holds the disk's I/O while no server runs, and 'ublk recover -n N' starts a new server that carries on. 'ublk del' frees the data. Needs UBLK_F_USER_RECOVERY (6.1+) and root. Default: off (see README, Recovery, for what it costs).")
     boolean recoverable;
@@ -135,7 +139,13 @@ final class AddCommand implements Callable<Integer> {
         long maxBytes = maxSize == null ? DeviceConfig.defaultMaxSize(bytes) : Sizes.parse(maxSize);
         return new DeviceConfig(target, id == null ? DevInfo.ANY_ID : id, bytes, maxBytes, queues, depth,
                 logicalBlockSize, DeviceConfig.DEFAULT_MAX_IO_BYTES, maxMemory == null ? 0 : Sizes.parse(maxMemory),
-                copyMode(), pollMicros, pinQueues, noPartScan, batchIo, scheduler, recoverable);
+                copyMode(), pollMicros, pinQueues, noPartScan, batchIo, scheduler, recoverable, writebackCache());
+    }
+
+    private boolean writebackCache() {
+        if ("none".equals(cache)) return false;
+        if ("writeback".equals(cache)) return true;
+        throw new JublkException(Reason.USAGE, "unknown --cache '" + cache + "' (use none or writeback)");
     }
 
     private CopyMode copyMode() {

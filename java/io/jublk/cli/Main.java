@@ -85,7 +85,7 @@ public final class Main implements Runnable {
      */
     private static final Class<?>[] SUBCOMMANDS = {
         AddCommand.class, DelCommand.class, ListCommand.class, RecoverCommand.class, RestartCommand.class,
-        FlushCommand.class,
+        FlushCommand.class, PowercutCommand.class, PoweronCommand.class,
         ResizeCommand.class, StatsCommand.class, FeaturesCommand.class, DocsCommand.class, CommandLine.HelpCommand.class,
     };
 

@@ -15,7 +15,7 @@ import java.util.function.LongSupplier;
 public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxSizeBytes, int queues, int depth,
                            int logicalBlockSize, int maxIoBytes, long maxMemory, CopyMode copyMode, int pollMicros,
                            boolean pinQueues, boolean noPartScan, boolean batchIo, String scheduler,
-                           boolean recoverable) {
+                           boolean recoverable, boolean writebackCache) {
     /** What serves the requests. */
     public enum TargetType {
         /** The RAM disk. */
@@ -79,6 +79,12 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
         if (recoverable && type == TargetType.NULL) {
             throw usage("--recoverable keeps a RAM disk's data when its server dies; the null target keeps none");
         }
+        if (writebackCache && type == TargetType.NULL) {
+            throw usage("--cache writeback simulates a disk's volatile cache over stored data; the null target stores none");
+        }
+        if (writebackCache && recoverable) {
+            throw usage("--cache writeback cannot be combined with --recoverable yet (the cache's saved blocks live in the server)");
+        }
         if (copyMode == CopyMode.FIXED && !recoverable) {
             throw usage("--copy-mode fixed moves data between requests and the store file of a --recoverable disk: add --recoverable");
         }
@@ -93,7 +99,7 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
     /** A RAM disk without a memory limit, growable to {@link #defaultMaxSize}. */
     public DeviceConfig(int devId, long sizeBytes, int queues, int depth, int logicalBlockSize, int maxIoBytes) {
         this(TargetType.RAM, devId, sizeBytes, defaultMaxSize(sizeBytes), queues, depth, logicalBlockSize, maxIoBytes,
-                0, null, 0, false, false, false, IoScheduler.DEFAULT, false);
+                0, null, 0, false, false, false, IoScheduler.DEFAULT, false, false);
     }
 
     /**
@@ -125,13 +131,13 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
                 + " maxIoBytes=" + maxIoBytes + " maxMemory=" + maxMemory
                 + " copyMode=" + (copyMode == null ? "default" : copyMode.name()) + " pollMicros=" + pollMicros
                 + " pinQueues=" + pinQueues + " noPartScan=" + noPartScan + " batchIo=" + batchIo
-                + " scheduler=" + scheduler + " recoverable=" + recoverable;
+                + " scheduler=" + scheduler + " recoverable=" + recoverable + " writebackCache=" + writebackCache;
     }
 
     /** The same configuration for device {@code id} (what a recovering server serves). */
     public DeviceConfig withDevId(int id) {
         return new DeviceConfig(type, id, sizeBytes, maxSizeBytes, queues, depth, logicalBlockSize, maxIoBytes,
-                maxMemory, copyMode, pollMicros, pinQueues, noPartScan, batchIo, scheduler, recoverable);
+                maxMemory, copyMode, pollMicros, pinQueues, noPartScan, batchIo, scheduler, recoverable, writebackCache);
     }
 
     /** The configuration {@link #encode} wrote; validated again by the constructor. */
@@ -150,7 +156,8 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
                 Long.parseLong(field(f, "maxMemory")), mode.equals("default") ? null : CopyMode.valueOf(mode),
                 Integer.parseInt(field(f, "pollMicros")), Boolean.parseBoolean(field(f, "pinQueues")),
                 Boolean.parseBoolean(field(f, "noPartScan")), Boolean.parseBoolean(field(f, "batchIo")),
-                field(f, "scheduler"), Boolean.parseBoolean(field(f, "recoverable")));
+                field(f, "scheduler"), Boolean.parseBoolean(field(f, "recoverable")),
+                Boolean.parseBoolean(f.getOrDefault("writebackCache", "false")));
     }
 
     private static String field(java.util.Map<String, String> fields, String name) {

@@ -14,6 +14,7 @@ import io.jublk.queue.CopyMode;
 import io.jublk.queue.QueueWorker;
 import io.jublk.store.PageStore;
 import io.jublk.store.StoreGate;
+import io.jublk.store.WriteCache;
 import io.jublk.target.NullTarget;
 import io.jublk.target.RamTarget;
 import io.jublk.target.Target;
@@ -78,6 +79,8 @@ public final class DeviceServer {
     private final TestFaults faults;
     private Control control;
     private PageStore store;
+    /** The simulated volatile write cache (--cache writeback), or null. */
+    private WriteCache cache;
     private DevInfo info;
     /** The copy mode in use: the configured one, or the default resolved against the kernel. */
     private CopyMode copyMode;
@@ -162,6 +165,7 @@ public final class DeviceServer {
         } else {
             // The store lives in this process only: before anything touches the kernel.
             store = new PageStore(config.sizeBytes(), config.maxSizeBytes(), maxMemory);
+            if (config.writebackCache()) cache = new WriteCache(store);
         }
         copyMode = config.copyModeFor(() -> features);
         if (copyMode == CopyMode.FIXED) KernelSupport.require(features, Feature.AUTO_BUF_REG, "--copy-mode fixed");
@@ -300,6 +304,40 @@ public final class DeviceServer {
         return "ok handing over";
     }
 
+    private static final String NO_CACHE = "the disk has no write-back cache to lose: add it with --cache writeback "
+            + "(with --cache none every completed write is durable, so a power cut loses nothing)";
+
+    /**
+     * 'ublk powercut': "all" or "random SEED", optionally followed by "tear". At a pause of
+     * every queue, the non-durable writes are undone and the disk fails I/O until power on.
+     */
+    private String powerCut(String args) {
+        if (cache == null) return "error " + NO_CACHE;
+        String[] a = args.split(" ");
+        WriteCache.Loss loss;
+        long seed = 0;
+        int next;
+        if (a[0].equals("all")) {
+            loss = WriteCache.Loss.ALL;
+            next = 1;
+        } else if (a[0].equals("random") && a.length >= 2) {
+            loss = WriteCache.Loss.RANDOM;
+            try {
+                seed = Long.parseLong(a[1]);
+            } catch (NumberFormatException e) {
+                return "error bad seed '" + a[1] + "'";
+            }
+            next = 2;
+        } else {
+            return "error bad powercut request '" + args + "'";
+        }
+        boolean tear = a.length > next && a[next].equals("tear");
+        long seedUsed = seed;
+        long undone = gate.runPaused(() -> cache.cut(loss, seedUsed, tear, config.logicalBlockSize()), PAUSE_TIMEOUT_MS);
+        Log.info("power cut (" + args + "): " + undone + (tear ? " sectors" : " blocks") + " undone; I/O fails until 'ublk poweron'");
+        return "ok cut " + undone + " " + (tear ? WriteCache.SECTOR : config.logicalBlockSize());
+    }
+
     /** Times (epoch seconds) this device was recovered lately, this recovery included (AutoRecovery's bound). */
     private String recoveries;
 
@@ -312,7 +350,10 @@ public final class DeviceServer {
     private Params params() {
         int lbsShift = Integer.numberOfTrailingZeros(config.logicalBlockSize());
         int maxSectors = info.maxIoBufBytes() >> 9;
-        Params.Basic basic = new Params.Basic(0, lbsShift, Math.max(lbsShift, 12), 12, lbsShift,
+        // A write-back cache is announced, or the block layer would strip PREFLUSH and FUA and
+        // the device would never see a flush.
+        int attrs = cache != null ? Uapi.ATTR_VOLATILE_CACHE | Uapi.ATTR_FUA : 0;
+        Params.Basic basic = new Params.Basic(attrs, lbsShift, Math.max(lbsShift, 12), 12, lbsShift,
                 maxSectors, 0, config.sizeBytes() >> 9, 0);
         // Discard and write-zeroes give pages back; one range per request, any size.
         int maxDiscard = (int) Math.min(0xffffffffL >>> 1, store.capacity() >> 9);
@@ -353,7 +394,7 @@ public final class DeviceServer {
     }
 
     private void startQueues() {
-        Target served = config.type() == DeviceConfig.TargetType.NULL ? new NullTarget(store) : new RamTarget(store);
+        Target served = config.type() == DeviceConfig.TargetType.NULL ? new NullTarget(store) : new RamTarget(store, cache);
         Target target = faults.wrap(served);
         for (int q = 0; q < info.nrHwQueues(); q++) {
             QueueWorker.Setup setup = new QueueWorker.Setup(q, info.queueDepth(), cdevFd, info.maxIoBufBytes(), target,
@@ -416,16 +457,23 @@ public final class DeviceServer {
     /** One control request (see ControlServer); runs on the control thread, never on a queue. */
     String handleRequest(String request) {
         if (request.startsWith("resize ")) return resize(request.substring("resize ".length()).trim());
+        if (request.startsWith("powercut ")) return powerCut(request.substring("powercut ".length()).trim());
         switch (request) {
             case "ping":
                 return "ok";
             case "stats":
-                return "ok " + DeviceStats.json(info.devId(), workers, store, startedMillis, false);
+                return "ok " + DeviceStats.json(info.devId(), workers, store, cache, startedMillis, false);
             case "stats mapped":
-                return "ok " + DeviceStats.json(info.devId(), workers, store, startedMillis, true);
+                return "ok " + DeviceStats.json(info.devId(), workers, store, cache, startedMillis, true);
+            case "poweron":
+                if (cache == null) return "error " + NO_CACHE;
+                cache.powerOn();
+                Log.info("power on: serving again");
+                return "ok powered on";
             case "flush":
                 // Only where no request of any queue is half done (see StoreGate).
                 long released = gate.runPaused(() -> {
+                    if (cache != null) cache.flush(); // everything is zeros now, and durable
                     long before = store.usedBytes();
                     store.releaseAll();
                     return before;
@@ -442,7 +490,7 @@ public final class DeviceServer {
             default:
                 String shown = request.length() > 40 ? request.substring(0, 40) + "..." : request;
                 return "error unknown request '" + shown.replaceAll("[^\\x20-\\x7e]", "?")
-                        + "' (known: ping, stats, stats mapped, flush, delete, handover, resize BYTES)";
+                        + "' (known: ping, stats, stats mapped, flush, delete, handover, resize BYTES, powercut MODE, poweron)";
         }
     }
 
@@ -562,6 +610,7 @@ public final class DeviceServer {
             }
             if (store != null) {
                 if (threadsDone) {
+                    if (cache != null) cache.close();
                     store.close();
                 } else {
                     Log.info("a queue thread did not end: its store (" + store.size() + " bytes) stays mapped "

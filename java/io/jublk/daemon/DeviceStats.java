@@ -5,6 +5,7 @@ import io.jublk.ctrl.Uapi;
 import io.jublk.queue.QueueStats;
 import io.jublk.queue.QueueWorker;
 import io.jublk.store.PageStore;
+import io.jublk.store.WriteCache;
 
 import java.util.List;
 
@@ -19,7 +20,8 @@ final class DeviceStats {
      *               independent check of the page tracker. It walks the page tables of the whole
      *               capacity (9.7 s for a 16 TiB disk), so only on request.
      */
-    static String json(int devId, List<QueueWorker> workers, PageStore store, long startedMillis, boolean mapped) {
+    static String json(int devId, List<QueueWorker> workers, PageStore store, WriteCache cache, long startedMillis,
+                       boolean mapped) {
         long[] count = new long[QueueStats.OPS];
         long[] bytes = new long[QueueStats.OPS];
         long errors = 0;
@@ -52,6 +54,17 @@ final class DeviceStats {
                 .field("wakeups", wakeups)
                 .field("ring_events", events);
         if (mapped) j.field("mapped_pages", store.residentPagesByMincore());
+        if (cache != null) {
+            j.name("cache").beginObject()
+                    .field("mode", "writeback")
+                    .field("non_durable_bytes", cache.nonDurableBytes())
+                    .field("flushes", cache.flushes())
+                    .field("fua_writes", cache.fuas())
+                    .field("power_cuts", cache.cuts())
+                    .field("blocks_lost", cache.lostBlocks())
+                    .field("powered_off", cache.poweredOff())
+                    .endObject();
+        }
         j.name("ops").beginObject();
         for (int op = 0; op < QueueStats.OPS; op++) {
             if (op == Uapi.OP_WRITE_SAME) continue;

@@ -132,6 +132,11 @@ final class TestFaults {
         }
 
         @Override
+        public void madeDurable(long offset, long length) {
+            inner.madeDurable(offset, length);
+        }
+
+        @Override
         public void discard(long offset, long length, Completion c) {
             check(offset, length);
             inner.discard(offset, length, c);

@@ -58,6 +58,10 @@ public final class Dispatcher implements ReadSink {
     private int lastError;
     /** UBLK_F_BATCH_IO: PREP/COMMIT_IO_CMDS and a multishot FETCH_IO_CMDS instead of per-tag commands. */
     private boolean batchIo;
+    /** FUA writes of the current batch, reported to the target once their data is in place ({@link #afterBatch}). */
+    private final long[] fuaOffsets;
+    private final long[] fuaLengths;
+    private int fuaCount;
 
     /** A BUFFER-mode dispatcher for queue 0 that logs nowhere (tests and benchmarks). */
     public Dispatcher(Target target, int depth, long bufferBase, int bufferSize, QueueStats stats) {
@@ -80,6 +84,8 @@ public final class Dispatcher implements ReadSink {
         this.bufferBase = bufferBase;
         this.bufferSize = bufferSize;
         this.stats = stats;
+        this.fuaOffsets = new long[depth];
+        this.fuaLengths = new long[depth];
     }
 
     /** Serve with the BATCH_IO commands (the ring must be set up for them: jublk_batch_setup). */
@@ -251,6 +257,10 @@ public final class Dispatcher implements ReadSink {
                     else {
                         target.write(offset, (int) length, c);
                         if (c.result > 0 && !c.delivered) writeCopy(c, tag, offset);
+                        if (c.result > 0 && (opFlags & Uapi.IO_F_FUA) != 0 && fuaCount < fuaOffsets.length) {
+                            fuaOffsets[fuaCount] = offset;
+                            fuaLengths[fuaCount++] = length;
+                        }
                     }
                     break;
                 case Uapi.OP_FLUSH:
@@ -318,6 +328,16 @@ public final class Dispatcher implements ReadSink {
         cmds.putShort(b + CMD_COPY_KIND, copyKind);
         cmds.putInt(b + CMD_RESULT, result);
         cmds.putLong(b + CMD_ADDR, addr);
+    }
+
+    /**
+     * After the batch call that copied (and committed) the requests of the last dispatch:
+     * their FUA writes' data is in the store, so the target may count it durable. Called
+     * before the queue can pause (a power cut happens only at a pause).
+     */
+    public void afterBatch() {
+        for (int i = 0; i < fuaCount; i++) target.madeDurable(fuaOffsets[i], fuaLengths[i]);
+        fuaCount = 0;
     }
 
     /** Tags whose command has ended; the queue is finished when this reaches the depth. */

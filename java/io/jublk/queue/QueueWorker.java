@@ -184,6 +184,7 @@ public final class QueueWorker implements Runnable {
         // otherwise keep START_DEV waiting for a queue that is never complete).
         while (d.deadTags() < depth && d.lastError() == 0) {
             ev = batch(ring, q, cmds, n, events, iod, 1, bounds);
+            d.afterBatch();
             stats.batch(ev);
             // Every request of the previous batch is copied and committed, the new ones not yet
             // looked at: the one point where the store may change under this queue.

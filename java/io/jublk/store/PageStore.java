@@ -200,6 +200,19 @@ public final class PageStore implements AutoCloseable {
         return pages.reserve(offset, length);
     }
 
+    /**
+     * Counts {@code pages} pages of memory held beside the store (a write cache's saved copies)
+     * in its use and against its limit; false, and nothing counted, beyond the limit.
+     */
+    public boolean reserveExtra(long pages) {
+        return this.pages.reserveExtra(pages);
+    }
+
+    /** Gives back pages counted by {@link #reserveExtra}. */
+    public void releaseExtra(long pages) {
+        this.pages.releaseExtra(pages);
+    }
+
     /** How many of the pages [firstPage, lastPage] hold data. */
     public long usedPagesIn(long firstPage, long lastPage) {
         return pages.countSet(firstPage, lastPage);

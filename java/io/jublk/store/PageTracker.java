@@ -114,6 +114,24 @@ public final class PageTracker implements AutoCloseable {
         used.addAndGet(-cleared);
     }
 
+    /**
+     * Counts {@code n} pages of memory that are not store pages (a write cache's saved copies)
+     * against the limit; false, and nothing counted, if they would exceed it.
+     */
+    public boolean reserveExtra(long n) {
+        long u;
+        do {
+            u = used.get();
+            if (limitPages != Long.MAX_VALUE && u + n > limitPages) return false;
+        } while (!used.compareAndSet(u, u + n));
+        return true;
+    }
+
+    /** Gives back {@code n} pages counted by {@link #reserveExtra}. */
+    public void releaseExtra(long n) {
+        used.addAndGet(-n);
+    }
+
     /** Forgets every page and gives the bitmap's own memory back. Only with no request in flight. */
     public void releaseAll() {
         NativeException.check("madvise(MADV_DONTNEED) of the page bitmap",

@@ -2,6 +2,7 @@ package io.jublk.target;
 
 import io.jublk.nat.Errno;
 import io.jublk.store.PageStore;
+import io.jublk.store.WriteCache;
 
 /**
  * The RAM disk: requests served from a {@link PageStore}. Out-of-range requests fail with
@@ -15,9 +16,23 @@ public final class RamTarget implements Target {
     private static final int PAGE = PageStore.PAGE_SIZE;
 
     private final PageStore store;
+    /** The simulated volatile write cache (--cache writeback), or null: every write durable at once. */
+    private final WriteCache cache;
 
     public RamTarget(PageStore store) {
+        this(store, null);
+    }
+
+    public RamTarget(PageStore store, WriteCache cache) {
         this.store = store;
+        this.cache = cache;
+    }
+
+    /** After a simulated power cut every request fails, as on a disk without power. */
+    private boolean poweredOff(Completion c) {
+        if (cache == null || !cache.poweredOff()) return false;
+        c.fail(EIO);
+        return true;
     }
 
     public PageStore store() {
@@ -26,6 +41,7 @@ public final class RamTarget implements Target {
 
     @Override
     public void read(long offset, int length, Completion c, ReadSink sink) {
+        if (poweredOff(c)) return;
         if (!store.contains(offset, length)) {
             c.fail(EIO);
             return;
@@ -60,16 +76,26 @@ public final class RamTarget implements Target {
 
     @Override
     public void write(long offset, int length, Completion c) {
+        if (poweredOff(c)) return;
         if (!store.contains(offset, length)) c.fail(EIO);
-        // --max-memory: refused before anything is copied (zram's mem_limit)
+        // --max-memory: refused before anything is copied (zram's mem_limit); the cache's
+        // saved copy of what the write replaces counts too.
+        else if (cache != null && !cache.beforeChange(offset, length, true)) c.fail(ENOSPC);
         else if (!store.reserveForWrite(offset, length)) c.fail(ENOSPC);
         else c.at(store.address(offset), length);
     }
 
     @Override
+    public void madeDurable(long offset, long length) {
+        if (cache != null) cache.madeDurable(offset, length);
+    }
+
+    @Override
     public void flush(Completion c) {
-        // No volatile cache: data is in the store the moment a WRITE is committed.
+        if (poweredOff(c)) return;
+        // Without a write-back cache data is durable the moment a WRITE is committed.
         c.reset();
+        if (cache != null) cache.flush();
     }
 
     @Override
@@ -85,8 +111,13 @@ public final class RamTarget implements Target {
     }
 
     private void zero(long offset, long length, Completion c) {
+        if (poweredOff(c)) return;
         if (!store.contains(offset, length)) {
             c.fail(EIO);
+            return;
+        }
+        if (cache != null && !cache.beforeChange(offset, length, false)) {
+            c.fail(ENOSPC);
             return;
         }
         store.zero(offset, length);

@@ -22,6 +22,13 @@ public interface Target {
 
     void flush(Completion c);
 
+    /**
+     * A WRITE with FUA has its data in place (called after the batch that copied it, before
+     * its queue can pause): with a volatile write cache, that range is durable now.
+     */
+    default void madeDurable(long offset, long length) {
+    }
+
     void discard(long offset, long length, Completion c);
 
     void writeZeroes(long offset, long length, boolean noUnmap, Completion c);

@@ -14,7 +14,7 @@ class DeviceStatsTest {
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> stats(PageStore store, boolean mapped) {
-        return (Map<String, Object>) Json.parse(DeviceStats.json(3, List.of(), store, System.currentTimeMillis(), mapped));
+        return (Map<String, Object>) Json.parse(DeviceStats.json(3, List.of(), store, null, System.currentTimeMillis(), mapped));
     }
 
     @Test

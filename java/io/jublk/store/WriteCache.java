@@ -1,0 +1,212 @@
+package io.jublk.store;
+
+import io.jublk.nat.Native;
+import io.jublk.nat.NativeException;
+
+import java.util.Arrays;
+
+/**
+ * A simulated volatile write cache ({@code --cache writeback}): the store always holds the
+ * latest data (reads see every write), and this class keeps what a power cut would fall back
+ * to — for every page changed since the last FLUSH, its <em>durable</em> content, saved the
+ * moment the page is first changed ("undo" copy). A FLUSH makes everything in the store
+ * durable (the copies are dropped); a FUA write makes its own range durable (the range is
+ * copied into the saved page once its data is in the store); a {@link #cut power cut} puts
+ * the saved content back — for every page, or for a reproducible random subset of its
+ * logical blocks, or (torn) of its sectors — and the device then fails I/O until power on.
+ *
+ * <p>The saved pages live in a sparse anonymous mapping as large as the store (a page only
+ * costs memory once saved), counted against the store's memory limit and in its memory use,
+ * and given back at every FLUSH: the cache costs at most what was written since the last one.
+ *
+ * <p>Safe for concurrent queues: every method takes the cache's lock (only disks with a
+ * write-back cache pay for it).
+ */
+public final class WriteCache implements AutoCloseable {
+    private static final int PAGE = PageStore.PAGE_SIZE;
+    /** Sector size of a torn write: what a real disk writes atomically. */
+    public static final int SECTOR = 512;
+
+    /** What a power cut loses. */
+    public enum Loss {
+        /** Every write not yet durable is undone. */
+        ALL,
+        /** Each logical block (with tearing: each sector) of a non-durable page is undone or kept at random. */
+        RANDOM
+    }
+
+    private final PageStore store;
+    private final long shadowBase;
+    private final long shadowLength;
+    /** Pages with a saved durable copy, in the order they were first changed since the last flush. */
+    private long[] dirty = new long[256];
+    private int dirtyCount;
+    /** Per page: saved (bit 0), and whether the store page was unwritten before (bit 1: restore = release). */
+    private final PageTracker saved;
+    private final PageTracker wasEmpty;
+    private volatile boolean poweredOff;
+    private long flushes;
+    private long fuas;
+    private long cuts;
+    private long lostBlocks;
+
+    public WriteCache(PageStore store) {
+        this.store = store;
+        this.shadowLength = (store.capacity() + PAGE - 1) / PAGE * PAGE;
+        this.shadowBase = NativeException.check("mmap of the write cache's saved pages",
+                Native.jublk_mmap(0, shadowLength, Native.PROT_READ | Native.PROT_WRITE,
+                        Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0));
+        this.saved = new PageTracker(store.capacity(), 0);
+        this.wasEmpty = new PageTracker(store.capacity(), 0);
+    }
+
+    /**
+     * Before [offset, offset+length) of the store changes — a write ({@code write}), or a
+     * discard or write-zeroes — saves the durable content of every page in it not saved since
+     * the last flush. A page never written needs no copy (it was zeros); a discard leaves it
+     * zeros, so only a write records it. Call before the store's own reservation (it looks at
+     * which pages hold data). False if saving would take the store beyond its memory limit
+     * (nothing is saved then).
+     */
+    public synchronized boolean beforeChange(long offset, long length, boolean write) {
+        if (length <= 0) return true;
+        long first = offset / PAGE;
+        long last = (offset + length - 1) / PAGE;
+        long toCopy = 0;
+        for (long p = first; p <= last; p++) {
+            if (!saved.isUsed(p) && store.isPageUsed(p)) toCopy++;
+        }
+        if (toCopy > 0 && !store.reserveExtra(toCopy)) return false;
+        for (long p = first; p <= last; p++) {
+            if (saved.isUsed(p)) continue;
+            boolean used = store.isPageUsed(p);
+            if (!used && !write) continue;
+            if (used) {
+                Native.jublk_memcpy(shadowBase + p * PAGE, store.address(p * PAGE), PAGE);
+            } else {
+                wasEmpty.markUsed(p, p);
+            }
+            saved.markUsed(p, p);
+            if (dirtyCount == dirty.length) dirty = Arrays.copyOf(dirty, dirty.length * 2);
+            dirty[dirtyCount++] = p;
+        }
+        return true;
+    }
+
+    /**
+     * A FUA write's data is in the store: [offset, offset+length) is durable now, so the saved
+     * copies take it over (a later power cut keeps it, whatever else it undoes).
+     */
+    public synchronized void madeDurable(long offset, long length) {
+        fuas++;
+        long end = offset + length;
+        for (long p = offset / PAGE; p * PAGE < end; p++) {
+            if (!saved.isUsed(p)) continue; // nothing to undo there: the store's content is durable
+            long from = Math.max(offset, p * PAGE);
+            long to = Math.min(end, (p + 1) * PAGE);
+            if (wasEmpty.isUsed(p)) {
+                // The durable page was all zeros; its shadow page is still untouched zeros.
+                wasEmpty.release(p, 1);
+                store.reserveExtra(1); // the copy below makes it a page in memory: always allowed
+            }
+            Native.jublk_memcpy(shadowBase + from, store.address(from), to - from);
+        }
+    }
+
+    /** A FLUSH: everything in the store is durable; the saved copies are given back. */
+    public synchronized void flush() {
+        flushes++;
+        dropSaved();
+    }
+
+    /**
+     * The power fails: the non-durable changes are undone ({@code loss} ALL), or for each
+     * logical block of {@code blockSize} bytes of a changed page — each {@link #SECTOR} with
+     * {@code tear} — undone or kept, drawn from {@code seed}. Then every request fails until
+     * {@link #powerOn}. Only with no request in flight (a StoreGate pause). Returns the
+     * number of blocks (sectors when torn) undone.
+     */
+    public synchronized long cut(Loss loss, long seed, boolean tear, int blockSize) {
+        int unit = tear ? SECTOR : blockSize;
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        long undone = 0;
+        // In page order, whatever order they were changed in: the same seed, the same outcome.
+        long[] pages = Arrays.copyOf(dirty, dirtyCount);
+        Arrays.sort(pages);
+        for (long p : pages) {
+            long base = p * PAGE;
+            boolean empty = wasEmpty.isUsed(p);
+            boolean all = true;
+            for (int off = 0; off < PAGE; off += unit) {
+                boolean undo = loss == Loss.ALL || random.nextBoolean();
+                if (!undo) {
+                    all = false;
+                    continue;
+                }
+                undone++;
+                Native.jublk_memcpy(store.address(base + off), shadowBase + base + off, unit);
+            }
+            // A page that was never written and is undone whole goes back to using no memory.
+            if (empty && all && base < store.size()) store.zero(base, Math.min(PAGE, store.size() - base));
+        }
+        cuts++;
+        lostBlocks += undone;
+        dropSaved();
+        poweredOff = true;
+        return undone;
+    }
+
+    public void powerOn() {
+        poweredOff = false;
+    }
+
+    public boolean poweredOff() {
+        return poweredOff;
+    }
+
+    private void dropSaved() {
+        long copied = 0;
+        for (int i = 0; i < dirtyCount; i++) {
+            long p = dirty[i];
+            if (!wasEmpty.isUsed(p)) {
+                copied++;
+                Native.jublk_madvise(shadowBase + p * PAGE, PAGE, Native.MADV_DONTNEED);
+            }
+        }
+        store.releaseExtra(copied);
+        for (int i = 0; i < dirtyCount; i++) {
+            saved.release(dirty[i], 1);
+            wasEmpty.release(dirty[i], 1);
+        }
+        dirtyCount = 0;
+    }
+
+    /** Bytes of the store not yet durable (pages changed since the last flush). */
+    public synchronized long nonDurableBytes() {
+        return (long) dirtyCount * PAGE;
+    }
+
+    public synchronized long flushes() {
+        return flushes;
+    }
+
+    public synchronized long fuas() {
+        return fuas;
+    }
+
+    public synchronized long cuts() {
+        return cuts;
+    }
+
+    /** Blocks (sectors, when torn) undone by all power cuts so far. */
+    public synchronized long lostBlocks() {
+        return lostBlocks;
+    }
+
+    @Override
+    public synchronized void close() {
+        Native.jublk_munmap(shadowBase, shadowLength);
+        saved.close();
+        wasEmpty.close();
+    }
+}

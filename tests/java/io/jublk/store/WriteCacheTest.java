@@ -1,0 +1,141 @@
+package io.jublk.store;
+
+import io.jublk.target.Completion;
+import io.jublk.target.RamTarget;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The write-back cache's promise, through the RAM target a queue calls (data copied the way
+ * the shim would, after the target named the place): what a FLUSH or FUA made durable
+ * survives a power cut, nothing else does; random loss is reproducible; torn blocks mix.
+ */
+class WriteCacheTest {
+    static final int PAGE = PageStore.PAGE_SIZE;
+
+    final PageStore store = new PageStore(1 << 20);
+    final WriteCache cache = new WriteCache(store);
+    final RamTarget disk = new RamTarget(store, cache);
+    final Completion c = new Completion();
+
+    static byte[] filled(int length, int value) {
+        byte[] b = new byte[length];
+        Arrays.fill(b, (byte) value);
+        return b;
+    }
+
+    /** A WRITE as the queue serves it: the target admits it, then the data lands; FUA reported after. */
+    void write(long offset, byte[] data, boolean fua) {
+        disk.write(offset, data.length, c);
+        assertEquals(data.length, c.result, "write admitted");
+        store.write(offset, data);
+        if (fua) disk.madeDurable(offset, data.length);
+    }
+
+    void flush() {
+        disk.flush(c);
+        assertEquals(0, c.result);
+    }
+
+    @Test
+    void aFlushedWriteSurvivesAndALaterOneIsUndone() {
+        write(0, filled(PAGE, 'A'), false);
+        flush();
+        write(0, filled(PAGE, 'B'), false);
+        assertArrayEquals(filled(PAGE, 'B'), store.read(0, PAGE), "reads see the latest data");
+        assertEquals(PAGE, cache.nonDurableBytes());
+        assertEquals(PAGE, cache.cut(WriteCache.Loss.ALL, 0, false, PAGE) * PAGE);
+        assertArrayEquals(filled(PAGE, 'A'), store.read(0, PAGE));
+        assertEquals(0, cache.nonDurableBytes());
+    }
+
+    @Test
+    void aFuaWriteSurvivesAlsoWithinAPageOtherWritesChanged() {
+        write(0, filled(PAGE, 'A'), false);
+        flush();
+        write(0, filled(1024, 'B'), false);          // not durable
+        write(1024, filled(512, 'F'), true);         // FUA: durable at once
+        cache.cut(WriteCache.Loss.ALL, 0, false, 512);
+        byte[] want = filled(PAGE, 'A');
+        Arrays.fill(want, 1024, 1536, (byte) 'F');
+        assertArrayEquals(want, store.read(0, PAGE));
+    }
+
+    @Test
+    void aPowerCutFailsEveryRequestUntilPowerOn() {
+        write(0, filled(PAGE, 'A'), false);
+        cache.cut(WriteCache.Loss.ALL, 0, false, 512);
+        disk.read(0, PAGE, c, (o, s, l) -> { });
+        assertEquals(-5, c.result, "EIO while powered off");
+        disk.write(0, PAGE, c);
+        assertEquals(-5, c.result);
+        disk.flush(c);
+        assertEquals(-5, c.result);
+        cache.powerOn();
+        disk.read(0, PAGE, c, (o, s, l) -> { });
+        assertEquals(PAGE, c.result);
+        assertEquals(0, c.address, "the never-flushed page is gone: it reads as zeros again");
+        assertEquals(0, store.usedBytes(), "and holds no memory");
+    }
+
+    @Test
+    void randomLossIsReproducibleAndTearingMixesOldAndNewSectors() {
+        byte[][] outcomes = new byte[3][];
+        for (int run = 0; run < 3; run++) {
+            try (PageStore s = new PageStore(1 << 20); WriteCache wc = new WriteCache(s)) {
+                RamTarget d = new RamTarget(s, wc);
+                for (int p = 0; p < 32; p++) {
+                    d.write((long) p * PAGE, PAGE, c);
+                    s.write((long) p * PAGE, filled(PAGE, 'N'));
+                }
+                wc.cut(WriteCache.Loss.RANDOM, run < 2 ? 42 : 43, run == 2, 4096);
+                outcomes[run] = s.read(0, 32 * PAGE);
+            }
+        }
+        assertArrayEquals(outcomes[0], outcomes[1], "the same seed, the same loss");
+        long kept = 0;
+        for (byte b : outcomes[0]) if (b == 'N') kept++;
+        assertTrue(kept > 0 && kept < 32 * PAGE, "random keeps some blocks and loses others: " + kept);
+        assertEquals(0, kept % PAGE, "untorn: whole 4 KiB blocks");
+        boolean torn = false;
+        for (int p = 0; p < 32 && !torn; p++) {
+            int newSectors = 0;
+            for (int s = 0; s < 8; s++) if (outcomes[2][p * PAGE + s * 512] == 'N') newSectors++;
+            torn = newSectors > 0 && newSectors < 8;
+        }
+        assertTrue(torn, "--tear leaves some block with old and new sectors");
+    }
+
+    @Test
+    void aDiscardThatWasNotDurableIsUndone() {
+        write(0, filled(2 * PAGE, 'A'), false);
+        flush();
+        disk.discard(0, 2 * PAGE, c);
+        assertArrayEquals(new byte[PAGE], store.read(0, PAGE));
+        cache.cut(WriteCache.Loss.ALL, 0, false, 512);
+        assertArrayEquals(filled(2 * PAGE, 'A'), store.read(0, 2 * PAGE));
+    }
+
+    @Test
+    void theSavedCopiesCountAsMemoryAgainstTheLimitAndAreFreedByAFlush() {
+        try (PageStore s = new PageStore(1 << 20, 4 * PAGE); WriteCache wc = new WriteCache(s)) {
+            RamTarget d = new RamTarget(s, wc);
+            for (int p = 0; p < 2; p++) {
+                d.write((long) p * PAGE, PAGE, c);
+                s.write((long) p * PAGE, filled(PAGE, 'A'));
+            }
+            d.flush(c);
+            assertEquals(2 * PAGE, s.usedBytes());
+            d.write(0, 2 * PAGE, c); // overwrite: the old content is saved, 2 more pages
+            assertEquals(2 * PAGE, c.result);
+            assertEquals(4 * PAGE, s.usedBytes(), "store pages + saved copies");
+            d.write(2 * PAGE, PAGE, c);
+            assertEquals(-28, c.result, "ENOSPC: the limit counts the cache");
+            d.flush(c);
+            assertEquals(2 * PAGE, s.usedBytes(), "a flush gives the saved copies back");
+        }
+    }
+}

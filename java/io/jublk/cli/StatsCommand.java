@@ -78,6 +78,13 @@ final class StatsCommand implements Callable<Integer> {
             sb.append(String.format(Locale.ROOT, "wake-ups %d  requests per wake-up %.1f%n", wakeups,
                     (Long) s.get("ring_events") / (double) wakeups));
         }
+        Map<String, Object> cache = (Map<String, Object>) s.get("cache");
+        if (cache != null) {
+            sb.append(String.format("cache %s  non-durable %s  flushes %s  FUA writes %s  power cuts %s (%s blocks lost)%s%n",
+                    cache.get("mode"), Sizes.human((Long) cache.get("non_durable_bytes")), cache.get("flushes"),
+                    cache.get("fua_writes"), cache.get("power_cuts"), cache.get("blocks_lost"),
+                    Boolean.TRUE.equals(cache.get("powered_off")) ? "  POWERED OFF" : ""));
+        }
         sb.append(String.format("  %-13s %12s %12s%n", "OP", "REQUESTS", "BYTES"));
         for (Map.Entry<String, Object> e : ops.entrySet()) {
             Map<String, Object> op = (Map<String, Object>) e.getValue();

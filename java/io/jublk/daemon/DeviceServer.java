@@ -165,7 +165,6 @@ public final class DeviceServer {
         } else {
             // The store lives in this process only: before anything touches the kernel.
             store = new PageStore(config.sizeBytes(), config.maxSizeBytes(), maxMemory);
-            if (config.writebackCache()) cache = new WriteCache(store);
         }
         copyMode = config.copyModeFor(() -> features);
         if (copyMode == CopyMode.FIXED) KernelSupport.require(features, Feature.AUTO_BUF_REG, "--copy-mode fixed");
@@ -304,8 +303,7 @@ public final class DeviceServer {
         return "ok handing over";
     }
 
-    private static final String NO_CACHE = "the disk has no write-back cache to lose: add it with --cache writeback "
-            + "(with --cache none every completed write is durable, so a power cut loses nothing)";
+    private static final String NO_CACHE = "the null target stores nothing a power cut could lose";
 
     /**
      * 'ublk powercut': "all" or "random SEED", optionally followed by "tear". At a pause of
@@ -352,7 +350,7 @@ public final class DeviceServer {
         int maxSectors = info.maxIoBufBytes() >> 9;
         // A write-back cache is announced, or the block layer would strip PREFLUSH and FUA and
         // the device would never see a flush.
-        int attrs = cache != null ? Uapi.ATTR_VOLATILE_CACHE | Uapi.ATTR_FUA : 0;
+        int attrs = config.writebackCache() ? Uapi.ATTR_VOLATILE_CACHE | Uapi.ATTR_FUA : 0;
         Params.Basic basic = new Params.Basic(attrs, lbsShift, Math.max(lbsShift, 12), 12, lbsShift,
                 maxSectors, 0, config.sizeBytes() >> 9, 0);
         // Discard and write-zeroes give pages back; one range per request, any size.
@@ -394,6 +392,8 @@ public final class DeviceServer {
     }
 
     private void startQueues() {
+        // Every RAM disk can be powered off ('ublk powercut'); only --cache writeback loses writes then.
+        if (cache == null && config.type() == DeviceConfig.TargetType.RAM) cache = new WriteCache(store, config.writebackCache());
         Target served = config.type() == DeviceConfig.TargetType.NULL ? new NullTarget(store) : new RamTarget(store, cache);
         Target target = faults.wrap(served);
         for (int q = 0; q < info.nrHwQueues(); q++) {
@@ -519,7 +519,11 @@ public final class DeviceServer {
                 control.updateSize(info.devId(), newSize >> 9);
             } else if (newSize < old) {
                 control.updateSize(info.devId(), newSize >> 9);
-                released = gate.runPaused(() -> store.resize(newSize), PAUSE_TIMEOUT_MS);
+                released = gate.runPaused(() -> {
+                    // The cut-off part has nothing to fall back to: what remains counts as durable.
+                    if (cache != null) cache.flush();
+                    return store.resize(newSize);
+                }, PAUSE_TIMEOUT_MS);
             }
             writeState(null);
         }

@@ -56,7 +56,7 @@ final class DeviceStats {
         if (mapped) j.field("mapped_pages", store.residentPagesByMincore());
         if (cache != null) {
             j.name("cache").beginObject()
-                    .field("mode", "writeback")
+                    .field("mode", cache.writeBack() ? "writeback" : "none")
                     .field("non_durable_bytes", cache.nonDurableBytes())
                     .field("flushes", cache.flushes())
                     .field("fua_writes", cache.fuas())

@@ -239,7 +239,9 @@ public final class Dispatcher implements ReadSink {
         long length = sectors << 9;
         c.reset();
         currentTag = tag;
-        if (start < 0 || start > (Long.MAX_VALUE >> 9)) {
+        // A FLUSH has no range: the block layer sends its flush requests with sector -1 (which
+        // failed every flush with EIO here until a disk announced a write-back cache).
+        if (op != Uapi.OP_FLUSH && (start < 0 || start > (Long.MAX_VALUE >> 9))) {
             c.fail(EIO);
         } else {
             switch (op) {

@@ -15,6 +15,9 @@ import java.util.Arrays;
  * the saved content back — for every page, or for a reproducible random subset of its
  * logical blocks, or (torn) of its sectors — and the device then fails I/O until power on.
  *
+ * <p>Without write-back ({@code --cache none}) nothing is saved: every completed write is
+ * durable, and a power cut only powers the disk off.
+ *
  * <p>The saved pages live in a sparse anonymous mapping as large as the store (a page only
  * costs memory once saved), counted against the store's memory limit and in its memory use,
  * and given back at every FLUSH: the cache costs at most what was written since the last one.
@@ -36,6 +39,7 @@ public final class WriteCache implements AutoCloseable {
     }
 
     private final PageStore store;
+    private final boolean writeBack;
     private final long shadowBase;
     private final long shadowLength;
     /** Pages with a saved durable copy, in the order they were first changed since the last flush. */
@@ -50,14 +54,26 @@ public final class WriteCache implements AutoCloseable {
     private long cuts;
     private long lostBlocks;
 
+    /** A write-back cache over {@code store}. */
     public WriteCache(PageStore store) {
+        this(store, true);
+    }
+
+    /** @param writeBack false: no volatile cache (every completed write durable), only power off/on */
+    public WriteCache(PageStore store, boolean writeBack) {
         this.store = store;
-        this.shadowLength = (store.capacity() + PAGE - 1) / PAGE * PAGE;
-        this.shadowBase = NativeException.check("mmap of the write cache's saved pages",
+        this.writeBack = writeBack;
+        this.shadowLength = writeBack ? (store.capacity() + PAGE - 1) / PAGE * PAGE : 0;
+        this.shadowBase = !writeBack ? 0 : NativeException.check("mmap of the write cache's saved pages",
                 Native.jublk_mmap(0, shadowLength, Native.PROT_READ | Native.PROT_WRITE,
                         Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0));
-        this.saved = new PageTracker(store.capacity(), 0);
-        this.wasEmpty = new PageTracker(store.capacity(), 0);
+        this.saved = writeBack ? new PageTracker(store.capacity(), 0) : null;
+        this.wasEmpty = writeBack ? new PageTracker(store.capacity(), 0) : null;
+    }
+
+    /** True for a volatile write-back cache (the kernel is told so: it sends FLUSH and FUA). */
+    public boolean writeBack() {
+        return writeBack;
     }
 
     /**
@@ -69,7 +85,7 @@ public final class WriteCache implements AutoCloseable {
      * (nothing is saved then).
      */
     public synchronized boolean beforeChange(long offset, long length, boolean write) {
-        if (length <= 0) return true;
+        if (length <= 0 || !writeBack) return true;
         long first = offset / PAGE;
         long last = (offset + length - 1) / PAGE;
         long toCopy = 0;
@@ -99,6 +115,7 @@ public final class WriteCache implements AutoCloseable {
      */
     public synchronized void madeDurable(long offset, long length) {
         fuas++;
+        if (!writeBack) return;
         long end = offset + length;
         for (long p = offset / PAGE; p * PAGE < end; p++) {
             if (!saved.isUsed(p)) continue; // nothing to undo there: the store's content is durable
@@ -165,6 +182,7 @@ public final class WriteCache implements AutoCloseable {
     }
 
     private void dropSaved() {
+        if (!writeBack) return;
         long copied = 0;
         for (int i = 0; i < dirtyCount; i++) {
             long p = dirty[i];
@@ -205,6 +223,7 @@ public final class WriteCache implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (!writeBack) return;
         Native.jublk_munmap(shadowBase, shadowLength);
         saved.close();
         wasEmpty.close();

@@ -161,6 +161,26 @@ class CliTest {
     }
 
     @Test
+    void cacheAndPowerCutOptionsAreCheckedBeforeAnyDeviceIsTouched() {
+        assertFalse(addConfig("-t", "ram", "--size", "1M").writebackCache(), "--cache none is the default");
+        DeviceConfig wb = addConfig("-t", "ram", "--size", "1M", "--cache", "writeback");
+        assertTrue(wb.writebackCache());
+        assertEquals(wb, DeviceConfig.decode(wb.encode()));
+        assertUsageError(run("add", "-t", "ram", "--size", "1M", "--cache", "writethrough"), "unknown --cache 'writethrough'");
+        assertUsageError(run("add", "-t", "null", "--size", "1M", "--cache", "writeback"), "the null target stores none");
+        assertUsageError(run("add", "-t", "ram", "--size", "1M", "--cache", "writeback", "--recoverable"),
+                "cannot be combined with --recoverable");
+        assertUsageError(run("powercut", "-n", "0", "--lose", "some"), "unknown --lose 'some'");
+        assertUsageError(run("powercut", "-n", "0", "--lose", "random:x"), "needs a whole number");
+        assertUsageError(run("powercut", "-n", "0", "--tear"), "--tear draws sectors at random");
+        assertEquals("random 42", PowercutCommand.lossRequest("random:42"));
+        assertTrue(PowercutCommand.lossRequest("random").matches("random \\d+"), "a drawn seed");
+        Result help = run("powercut", "--help");
+        assertEquals(0, help.code, help.err);
+        assertTrue(help.out.contains("FLUSH") && help.out.contains("ublk poweron"), help.out);
+    }
+
+    @Test
     void delNeedsExactlyOneOfIdOrAll() {
         assertUsageError(run("del"), "Missing required argument");
         assertUsageError(run("del", "-n", "1", "-a"), "mutually exclusive");

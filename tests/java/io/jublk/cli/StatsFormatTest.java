@@ -29,5 +29,16 @@ class StatsFormatTest {
         assertTrue(t.contains("memory 8 KiB (2 pages)  limit none  in flight: 0 read, 1 write  errors 1"), t);
         assertTrue(t.matches("(?s).*read\\s+3\\s+12 KiB.*"), t);
         assertTrue(t.contains("wake-ups 4  requests per wake-up 2.5"), t);
+        assertFalse(t.contains("cache"), "no cache line from a server without one");
+    }
+
+    @Test
+    void tableShowsTheWriteCacheAndAPoweredOffDisk() {
+        String withCache = STATS.substring(0, STATS.length() - 1) + ",\"cache\":{\"mode\":\"writeback\","
+                + "\"non_durable_bytes\":8192,\"flushes\":3,\"fua_writes\":1,\"power_cuts\":2,\"blocks_lost\":9,"
+                + "\"powered_off\":true}}";
+        String t = StatsCommand.table(withCache, new long[] {0, 0});
+        assertTrue(t.contains("cache writeback  non-durable 8 KiB  flushes 3  FUA writes 1  power cuts 2 (9 blocks lost)"
+                + "  POWERED OFF"), t);
     }
 }

@@ -138,4 +138,21 @@ class WriteCacheTest {
             assertEquals(2 * PAGE, s.usedBytes(), "a flush gives the saved copies back");
         }
     }
+
+    @Test
+    void aFlushRequestThroughTheDispatcherSucceedsAndEmptiesTheCache() {
+        write(0, filled(PAGE, 'A'), false);
+        java.nio.ByteBuffer ev = java.nio.ByteBuffer.allocateDirect(40).order(java.nio.ByteOrder.nativeOrder());
+        ev.putLong(0, 5 | ((long) io.jublk.ctrl.Uapi.IO_FETCH_REQ << 16));
+        ev.putInt(8, 0);
+        ev.putInt(16 + io.jublk.ctrl.Uapi.IOD_OP_FLAGS, io.jublk.ctrl.Uapi.OP_FLUSH);
+        ev.putLong(16 + io.jublk.ctrl.Uapi.IOD_START_SECTOR, -1); // what the block layer's flush requests carry
+        java.nio.ByteBuffer cmds = java.nio.ByteBuffer.allocateDirect(8 * 48).order(java.nio.ByteOrder.nativeOrder());
+        io.jublk.queue.QueueStats qs = new io.jublk.queue.QueueStats();
+        io.jublk.queue.Dispatcher d = new io.jublk.queue.Dispatcher(disk, 8, 0, 1 << 20, qs);
+        assertEquals(1, d.dispatch(ev, 1, cmds));
+        assertEquals(0, cmds.getInt(32), "FLUSH committed with 0");
+        assertEquals(1, cache.flushes());
+        assertEquals(0, cache.nonDurableBytes());
+    }
 }

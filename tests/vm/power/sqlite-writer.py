@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""SQLite with PRAGMA synchronous=MODE: one small transaction after another; each committed
-id is appended to LOG after COMMIT returned. Runs until killed or an error (power lost).
+"""SQLite with PRAGMA synchronous=SYNC and journal_mode=JOURNAL: one small transaction after
+another; each committed id is appended to LOG after COMMIT returned. Runs until killed or an
+error (power lost), or until COUNT transactions are committed (then it just exits).
 
-  sqlite-writer.py DB LOG FULL|OFF     write
+  sqlite-writer.py DB LOG FULL|EXTRA|NORMAL|OFF [WAL|DELETE] [COUNT]   write (default WAL, no count)
   sqlite-writer.py DB LOG check        every id in LOG present, integrity_check ok
 """
 import os, sqlite3, sys
 
 db, log, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+journal = sys.argv[4] if len(sys.argv) > 4 else "WAL"
+count = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 if mode == "check":
     try:
         c = sqlite3.connect(db)
@@ -24,12 +27,13 @@ if mode == "check":
     print("%d committed transactions present, integrity_check ok" % len(want))
     sys.exit(0)
 c = sqlite3.connect(db, isolation_level=None)
+c.execute("PRAGMA journal_mode=" + journal)
 c.execute("PRAGMA synchronous=" + mode)
 c.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v BLOB)")
 start = c.execute("SELECT coalesce(max(id), 0) FROM t").fetchone()[0] + 1
 with open(log, "a") as out:
     i = start
-    while True:
+    while count == 0 or i < start + count:
         try:
             c.execute("BEGIN")
             c.execute("INSERT INTO t VALUES (?, ?)", (i, os.urandom(3000)))

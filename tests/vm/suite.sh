@@ -846,8 +846,9 @@ fio_job() {  # $1 device, $2 size, $3 bs, then extra fio options: the same job w
     fio --name=rec --filename="$dev" --direct=1 --ioengine=io_uring --rw=randwrite --bs="$bs" --iodepth=32 \
         --size="$size" --verify=crc32c --verify_fatal=1 --output-format=terse --minimal "$@"
 }
+size_bytes() { case $1 in *k) echo $(( ${1%k} << 10 )) ;; *m) echo $(( ${1%m} << 20 )) ;; *) echo "$1" ;; esac; }
 # A recoverable disk (2 queues, copy mode $1, size $2) written by one fio job with verify
-# headers (block size $3, iodepth 32, rate-limited so that it outlasts the kills); its server
+# headers (block size $3, iodepth 32, paced at about rate $4 so that it outlasts the kills); its server
 # is killed with kill -9 once after each delay in $4 (seconds of writing) and recovered with
 # 'ublk recover' each time; fio carries on to the end without an error, then fio's verify-only
 # pass reads every block back. One disk per mode: an add and a del cost a JVM start each.
@@ -855,7 +856,11 @@ kill_recover_rounds() {  # $1 copy mode, $2 size, $3 block size, $4 fio rate, $5
     local mode=$1 size=$2 bs=$3 rate=$4 delays=$5 dev id fp t0 m d kills=0
     dev=$(add_dev --size "$size" -q 2 --recoverable --copy-mode "$mode") || fail "add ($mode)"
     id=${dev#/dev/ublkb}
-    fio_job "$dev" "$size" "$bs" --do_verify=0 --rate="$rate" > /tmp/fio-rec.out 2>&1 &
+    # Paced by a pause after every 32 blocks, not by --rate: fio's --rate catches up after a stall,
+    # so after two ~30 s recoveries it wrote the rest at full speed and ended before the third kill
+    # (CI 2026-11-27, copy mode fixed). A pause never catches up.
+    local pause_us=$(( 32 * $(size_bytes "$bs") * 1000000 / $(size_bytes "$rate") ))
+    fio_job "$dev" "$size" "$bs" --do_verify=0 --thinktime="$pause_us" --thinktime_blocks=32 > /tmp/fio-rec.out 2>&1 &
     fp=$!
     for d in $delays; do
         sleep "$d"

@@ -208,7 +208,12 @@ public final class PageStore implements AutoCloseable {
         return this.pages.reserveExtra(pages);
     }
 
-    /** Gives back pages counted by {@link #reserveExtra}. */
+    /** Counts pages held beside the store whatever the limit (see {@link PageTracker#addExtra}). */
+    public void addExtra(long pages) {
+        this.pages.addExtra(pages);
+    }
+
+    /** Gives back pages counted by {@link #reserveExtra} or {@link #addExtra}. */
     public void releaseExtra(long pages) {
         this.pages.releaseExtra(pages);
     }

@@ -127,7 +127,15 @@ public final class PageTracker implements AutoCloseable {
         return true;
     }
 
-    /** Gives back {@code n} pages counted by {@link #reserveExtra}. */
+    /**
+     * Counts {@code n} such pages whatever the limit: memory already taken that must be given
+     * back later through {@link #releaseExtra} (so it is counted even when the limit is reached).
+     */
+    public void addExtra(long n) {
+        used.addAndGet(n);
+    }
+
+    /** Gives back {@code n} pages counted by {@link #reserveExtra} or {@link #addExtra}. */
     public void releaseExtra(long n) {
         used.addAndGet(-n);
     }

@@ -124,7 +124,9 @@ public final class WriteCache implements AutoCloseable {
             if (wasEmpty.isUsed(p)) {
                 // The durable page was all zeros; its shadow page is still untouched zeros.
                 wasEmpty.release(p, 1);
-                store.reserveExtra(1); // the copy below makes it a page in memory: always allowed
+                // The copy below makes it a page in memory; a FUA write already done cannot be
+                // refused, so it is counted whatever the limit (dropSaved gives it back).
+                store.addExtra(1);
             }
             Native.jublk_memcpy(shadowBase + from, store.address(from), to - from);
         }

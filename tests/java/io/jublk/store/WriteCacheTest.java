@@ -155,4 +155,19 @@ class WriteCacheTest {
         assertEquals(1, cache.flushes());
         assertEquals(0, cache.nonDurableBytes());
     }
+
+    @Test
+    void aFuaWriteAtTheLimitKeepsTheMemoryCountExact() {
+        try (PageStore s = new PageStore(1 << 20, PAGE); WriteCache wc = new WriteCache(s)) {
+            RamTarget d = new RamTarget(s, wc);
+            d.write(0, PAGE, c); // a fresh page: the store's one page of limit, nothing to save
+            assertEquals(PAGE, c.result);
+            s.write(0, filled(PAGE, 'A'));
+            d.write(0, 512, c);
+            s.write(0, filled(512, 'F'));
+            d.madeDurable(0, 512); // its durable content now needs a saved page, over the limit
+            d.flush(c);
+            assertEquals(PAGE, s.usedBytes(), "after the flush: the store's page, counted once");
+        }
+    }
 }

@@ -1,7 +1,9 @@
 #!/bin/bash
 # The whole test suite (README's test command; .ci/run calls exactly this):
-#   1. install what is missing (tests/setup-host.sh),
-#   2. build and run the host unit tests (mvn package), build the RPM and check it,
+#   1. install what is missing (tests/setup-host.sh), then check the first-use paths again
+#      (tests/first-use.sh: each VM kernel fetched into an empty cache, apt candidates),
+#   2. build and run the host unit tests (mvn package, resolving into an EMPTY local Maven
+#      repository: the first build of a fresh machine, every run), build the RPM and check it,
 #   3. boot the VM once per kernel and run the VM scenarios (tests/vm/suite.sh) against
 #      real /dev/ublkbN devices: all of them on Debian's 6.12, the core set on 7.3,
 # then print one closing line "N passed, N failed" covering both tiers.
@@ -9,9 +11,16 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tests/setup-host.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 
-echo "== build and host unit tests"
-mvn -B -q package -Dmaven.test.failure.ignore=true 2>&1 | grep -v '^\[INFO\]' | grep -v '^$'
+echo "== first use: what a machine that never ran jublk fetches"
+bash tests/first-use.sh
+first_pass=0; first_fail=1
+[ -f target/first-use-counts ] && read -r first_pass first_fail < target/first-use-counts
+
+echo "== build and host unit tests (Maven from an empty local repository)"
+m2=$(mktemp -d /tmp/jublk-m2.XXXXXX)
+mvn -B -q -Dmaven.repo.local="$m2" package -Dmaven.test.failure.ignore=true 2>&1 | grep -v '^\[INFO\]' | grep -v '^$'
 build_rc=${PIPESTATUS[0]}
+rm -rf "$m2"
 read -r host_pass host_fail < <(python3 - <<'PY'
 import glob, xml.etree.ElementTree as ET
 t = f = 0
@@ -25,7 +34,7 @@ PY
 echo "host: $host_pass passed, $host_fail failed"
 if [ "$build_rc" -ne 0 ] || [ ! -f target/jublk.jar ]; then
     echo "build failed (mvn exit $build_rc)"
-    echo "$host_pass passed, $((host_fail + 1)) failed"
+    echo "$((host_pass + first_pass)) passed, $((host_fail + first_fail + 1)) failed"
     exit 1
 fi
 
@@ -93,7 +102,7 @@ for kernel in 6.12 7.3 systemd-7.3 systemd-6.12; do
     per_kernel="$per_kernel; VM $kernel: $pass passed, $fail failed"
 done
 
-passed=$((host_pass + rpm_pass + vm_pass)); failed=$((host_fail + rpm_fail + vm_fail))
-echo "host: $host_pass passed, $host_fail failed; RPM: $rpm_pass passed, $rpm_fail failed$per_kernel"
+passed=$((first_pass + host_pass + rpm_pass + vm_pass)); failed=$((first_fail + host_fail + rpm_fail + vm_fail))
+echo "first use: $first_pass passed, $first_fail failed; host: $host_pass passed, $host_fail failed; RPM: $rpm_pass passed, $rpm_fail failed$per_kernel"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -2,10 +2,13 @@
 # Installs what building and testing jublk needs on Debian 12 (as root): JDK 17, Maven,
 # gcc, QEMU and busybox for the test VM, and the tools the VM tests use (fio, mkfs,...).
 # Idempotent and quiet when everything is already there.
+#   --print-packages  print the Debian packages it installs, one a line, and exit
 set -euo pipefail
 pkgs=(openjdk-17-jdk-headless maven gcc libc6-dev linux-libc-dev make
-      qemu-system-x86 busybox-static kmod cpio xz-utils
-      fio e2fsprogs xfsprogs util-linux procps python3 coreutils unzip bc rpm rpm2cpio systemd)
+      qemu-system-x86 busybox-static kmod cpio xz-utils debian-archive-keyring
+      fio e2fsprogs xfsprogs util-linux procps python3 coreutils unzip bc rpm rpm2cpio systemd
+      gnuplot-nox)
+if [ "${1:-}" = --print-packages ]; then printf '%s\n' "${pkgs[@]}"; exit 0; fi
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

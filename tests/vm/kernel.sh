@@ -20,19 +20,45 @@ VM_MODULES_EXTRA="drivers/block/brd.ko"
 vm_log() { echo "vm: $*" >&2; }
 
 # Sets the variables that describe the chosen line: its suite, pinned version, package names
-# (as printf patterns of the version) and the regular expression of its versions.
+# (patterns in which every {v} stands for the version; the first names the line's kernel)
+# and the regular expression of its versions.
 vm_kernel_line() {
     case "$JUBLK_VM_KERNEL" in
         6.12) vm_suite=bookworm-backports
               vm_pin=${JUBLK_VM_KERNEL_PIN:-6.12.95+deb12-amd64}
-              vm_pkgs='linux-image-%s-unsigned'
+              vm_pkgs='linux-image-{v}-unsigned'
               vm_ver_re='6\.12\.[0-9]+\+deb12-amd64' ;;
         7.3)  vm_suite=trixie-backports
               vm_pin=${JUBLK_VM_KERNEL_PIN:-7.3.4+deb13-amd64}
-              vm_pkgs='linux-binary-%s linux-modules-%s linux-libc-dev'
+              vm_pkgs='linux-binary-{v} linux-modules-{v} linux-libc-dev'
               vm_ver_re='7\.3\.[0-9]+\+deb13-amd64' ;;
         *) vm_log "unknown kernel line '$JUBLK_VM_KERNEL' (known: 6.12, 7.3)"; return 1 ;;
     esac
+}
+
+# Prints the line's package names for kernel version $1, one per line.
+vm_packages() {
+    local p
+    for p in $vm_pkgs; do echo "${p//\{v\}/$1}"; done
+}
+
+# Reads package names (one per line, e.g. apt-cache search's first column) and prints the
+# version to use: the pin when its kernel package is among them, else the newest version of
+# the line (version order, not text order: 6.12.100 after 6.12.99); nothing if none matches.
+vm_pick_version() {
+    local first=${vm_pkgs%% *} names re
+    names=$(cat)
+    if grep -qxF "${first//\{v\}/$vm_pin}" <<< "$names"; then echo "$vm_pin"; return; fi
+    re="^${first//\{v\}/($vm_ver_re)}\$"
+    { grep -E "$re" <<< "$names" || true; } | sed -E "s/$re/\\1/" | sort -V | tail -n 1
+}
+
+# Prints the folder of the newest kernel of the line cached before under $JUBLK_VM_CACHE
+# (for when the archive cannot be reached), or nothing.
+vm_cached_fallback() {
+    local ready
+    ready=$(ls -d "$JUBLK_VM_CACHE"/*/ready 2>/dev/null | grep -E "/$vm_ver_re/ready\$" | sort -V | tail -n 1 || true)
+    [ -z "$ready" ] || dirname "$ready"
 }
 
 # apt-get/apt-cache with the line's private state.
@@ -49,18 +75,15 @@ vm_apt_update() {
     mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
     echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $vm_suite main" \
         > "$d/sources.list"
-    vm_apt apt-get update -q >/dev/null 2>&1
+    vm_apt apt-get update -q > "$d/update.log" 2>&1 && return
+    vm_log "apt-get update of $vm_suite failed:"; tail -n 3 "$d/update.log" | sed 's/^/vm:   /' >&2
+    return 1
 }
 
 # Prints the kernel version to use: the pin if served, else the newest of the line.
 vm_kernel_version() {
     local first=${vm_pkgs%% *}
-    # shellcheck disable=SC2059
-    if vm_apt apt-cache show "$(printf "$first" "$vm_pin")" >/dev/null 2>&1; then echo "$vm_pin"; return; fi
-    local re
-    # shellcheck disable=SC2059
-    re="^$(printf "$first" "($vm_ver_re)")\$"
-    vm_apt apt-cache search --names-only "$re" | awk '{print $1}' | sed -E "s/$re/\\1/" | sort -V | tail -n 1
+    vm_apt apt-cache search --names-only "^${first%%\{v\}*}" | awk '{print $1}' | vm_pick_version
 }
 
 # Prints the cache folder holding vmlinuz and modules/ (downloading on first use).
@@ -73,8 +96,8 @@ vm_kernel_dir() {
     if [ -z "$ver" ]; then
         # Offline or the suite is gone: use a kernel of this line cached before.
         local cached
-        cached=$(ls -d "$JUBLK_VM_CACHE"/*/ready 2>/dev/null | grep -E "/$vm_ver_re/ready\$" | sort -V | tail -n 1 || true)
-        if [ -n "$cached" ]; then dirname "$cached"; return; fi
+        cached=$(vm_cached_fallback)
+        if [ -n "$cached" ]; then vm_log "archive unreachable: using the cached $cached"; echo "$cached"; return; fi
         vm_log "no $JUBLK_VM_KERNEL kernel found in $vm_suite"; return 1
     fi
     local dir="$JUBLK_VM_CACHE/$ver"
@@ -82,11 +105,13 @@ vm_kernel_dir() {
     [ "$ver" = "$vm_pin" ] || vm_log "pinned kernel $vm_pin not served; using $ver"
     local tmp pkgs p
     tmp=$(mktemp -d /tmp/jublk-kernel.XXXXXX)
-    # shellcheck disable=SC2059
-    pkgs=$(printf "$vm_pkgs" "$ver" "$ver")
+    pkgs=$(vm_packages "$ver" | tr '\n' ' ')
     vm_log "downloading $pkgs"
     # shellcheck disable=SC2086
-    (cd "$tmp" && vm_apt apt-get download -q $pkgs >/dev/null 2>&1) || { vm_log "apt-get download $pkgs failed"; rm -rf "$tmp"; return 1; }
+    if ! (cd "$tmp" && vm_apt apt-get download -q $pkgs > "$tmp/download.log" 2>&1); then
+        vm_log "apt-get download $pkgs failed:"; tail -n 3 "$tmp/download.log" | sed 's/^/vm:   /' >&2
+        rm -rf "$tmp"; return 1
+    fi
     for p in "$tmp"/*.deb; do dpkg -x "$p" "$tmp/x"; done
     local mdir vmlinuz
     # 6.12 packages ship /boot and /lib/modules; 7.x ships both under /usr/lib/modules/<ver>.

@@ -1,0 +1,127 @@
+package io.jublk.harness;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The parts of tests/vm/kernel.sh that decide what to download, run in bash without the
+ * network: which packages make up a kernel line, which version is picked from what the
+ * archive lists, and which cached kernel is used when the archive cannot be reached.
+ * A wrong package list is what broke the first use of both README commands once (the
+ * 6.12 name was printed twice, glued together) while every warm machine stayed green.
+ */
+class KernelFetchScriptTest {
+    private static final Path SCRIPT = Path.of("tests/vm/kernel.sh").toAbsolutePath();
+
+    /** Runs {@code body} in bash after sourcing kernel.sh; returns stdout, fails on a non-zero exit. */
+    private static String bash(String body, String... env) throws IOException, InterruptedException {
+        Result r = run(body, env);
+        assertEquals(0, r.exit, () -> "bash failed: " + r.err);
+        return r.out;
+    }
+
+    private record Result(int exit, String out, String err) {}
+
+    private static Result run(String body, String... env) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", "set -uo pipefail; . \"$0\"; " + body, SCRIPT.toString());
+        for (String kv : env) {
+            int eq = kv.indexOf('=');
+            pb.environment().put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        pb.environment().remove("JUBLK_VM_KERNEL_PIN");
+        pb.environment().remove("JUBLK_VM_KERNEL_DIR");
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "bash did not end");
+        return new Result(p.exitValue(), out, err);
+    }
+
+    private static List<String> lines(String s) {
+        return s.isBlank() ? List.of() : List.of(s.strip().split("\n"));
+    }
+
+    @Test
+    void theSixTwelveLineIsOnePackageNamedOnce() throws Exception {
+        String out = bash("vm_kernel_line; vm_packages \"$vm_pin\"", "JUBLK_VM_KERNEL=6.12");
+        assertEquals(List.of("linux-image-6.12.95+deb12-amd64-unsigned"), lines(out));
+    }
+
+    @Test
+    void theSevenThreeLineIsKernelModulesAndHeader() throws Exception {
+        String out = bash("vm_kernel_line; vm_packages 7.3.9+deb13-amd64", "JUBLK_VM_KERNEL=7.3");
+        assertEquals(List.of("linux-binary-7.3.9+deb13-amd64", "linux-modules-7.3.9+deb13-amd64", "linux-libc-dev"),
+                lines(out));
+    }
+
+    @Test
+    void anUnknownLineIsRefusedWithTheKnownOnes() throws Exception {
+        Result r = run("vm_kernel_line", "JUBLK_VM_KERNEL=5.10");
+        assertNotEquals(0, r.exit);
+        assertTrue(r.err.contains("known: 6.12, 7.3"), r.err);
+    }
+
+    @Test
+    void thePinIsUsedWhenTheArchiveServesIt() throws Exception {
+        String names = "linux-image-6.12.99+deb12-amd64-unsigned\\nlinux-image-6.12.95+deb12-amd64-unsigned\\n";
+        String out = bash("vm_kernel_line; printf '" + names + "' | vm_pick_version", "JUBLK_VM_KERNEL=6.12");
+        assertEquals("6.12.95+deb12-amd64", out.strip());
+    }
+
+    @Test
+    void withoutThePinTheNewestOfTheLineInVersionOrder() throws Exception {
+        String names = String.join("\\n",
+                "linux-image-6.12.99+deb12-amd64-unsigned",
+                "linux-image-6.12.100+deb12-amd64-unsigned",
+                "linux-image-6.12.101+deb12-cloud-amd64-unsigned", // another flavour: no 9p
+                "linux-image-6.13.1+deb12-amd64-unsigned",        // another line
+                "linux-image-amd64-signed-template", "");
+        String out = bash("vm_kernel_line; printf '" + names + "' | vm_pick_version", "JUBLK_VM_KERNEL=6.12");
+        assertEquals("6.12.100+deb12-amd64", out.strip());
+    }
+
+    @Test
+    void theSevenThreeLineIsPickedByItsKernelPackage() throws Exception {
+        String names = "linux-binary-7.3.5+deb13-amd64\\nlinux-modules-7.3.5+deb13-amd64\\nlinux-binary-7.2.1+deb13-amd64\\n";
+        String out = bash("vm_kernel_line; printf '" + names + "' | vm_pick_version", "JUBLK_VM_KERNEL=7.3");
+        assertEquals("7.3.5+deb13-amd64", out.strip());
+    }
+
+    @Test
+    void nothingOfTheLineListedPicksNothing() throws Exception {
+        String out = bash("vm_kernel_line; printf 'linux-image-6.1.0-9-amd64-unsigned\\n' | vm_pick_version",
+                "JUBLK_VM_KERNEL=6.12");
+        assertEquals("", out.strip());
+    }
+
+    @Test
+    void offlineTheNewestCachedKernelOfTheLineIsUsed(@TempDir Path cache) throws Exception {
+        for (String v : List.of("6.12.9+deb12-amd64", "6.12.10+deb12-amd64", "7.3.4+deb13-amd64")) {
+            Files.createDirectories(cache.resolve(v));
+            Files.writeString(cache.resolve(v).resolve("ready"), v + "\n");
+        }
+        Files.createDirectories(cache.resolve("6.12.11+deb12-amd64")); // a fetch that never finished
+        String out = bash("vm_kernel_line; vm_cached_fallback", "JUBLK_VM_KERNEL=6.12", "JUBLK_VM_CACHE=" + cache);
+        assertEquals(cache.resolve("6.12.10+deb12-amd64").toString(), out.strip());
+    }
+
+    @Test
+    void aReadyPinnedKernelIsUsedWithoutAskingTheArchive(@TempDir Path cache) throws Exception {
+        Path pinned = cache.resolve("7.3.4+deb13-amd64");
+        Files.createDirectories(pinned);
+        Files.writeString(pinned.resolve("ready"), "7.3.4+deb13-amd64\n");
+        // The folder holds no kernel at all: only the ready mark can have chosen it.
+        String out = bash("vm_kernel_dir", "JUBLK_VM_KERNEL=7.3", "JUBLK_VM_CACHE=" + cache);
+        assertEquals(pinned.toString(), out.strip());
+    }
+}

@@ -2,7 +2,7 @@
 """Turns the fio JSON files of one benchmark VM run (RUNS rounds of every job) into a table and
 results.json: per job and device the median of the rounds and their spread, with the ratio to brd
 taken round by round (brd ran in the same round, seconds apart)."""
-import json, os, re, shlex, statistics, sys
+import json, os, re, shlex, statistics, subprocess, sys
 
 out = sys.argv[1]
 params = dict(w.split("=", 1) for w in shlex.split(open(os.path.join(out, "params")).read()))
@@ -80,3 +80,28 @@ if os.path.exists(mem_path):
                      f"overhead {(int(rss) - int(store)) >> 20} MiB")
 json.dump(results, open(os.path.join(out, "results.json"), "w"), indent=2)
 print("\n".join(lines))
+
+def picture():
+    """ratios.png beside results.json: one group of bars per job, one bar per device (median
+    ratio to brd, whiskers = the rounds' lowest and highest), drawn by ratios.gp with gnuplot."""
+    shown = [d for d in devices if d != "brd" and any(results["jobs"][j].get(d, {}).get("ratio_to_brd") for j in jobs)]
+    if not shown or not jobs: return
+    dat = os.path.join(out, "ratios.dat")
+    with open(dat, "w") as fh:
+        fh.write("job " + " ".join(f"{d} {d}-min {d}-max" for d in shown) + "\n")
+        for j in jobs:
+            cells = []
+            for d in shown:
+                r = results["jobs"][j].get(d) or {}
+                cells += ["%.4f" % r[k] if r.get(k) is not None else "NaN" for k in ("ratio_to_brd", "ratio_min", "ratio_max")]
+            fh.write(j + " " + " ".join(cells) + "\n")
+    title = f"jublk vs brd, kernel {results['kernel']} in QEMU (TCG), {results['cpus']} vCPUs, median of {runs} rounds"
+    png = os.path.join(out, "ratios.png")
+    gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ratios.gp")
+    try:
+        subprocess.run(["gnuplot", "-e", f"dat='{dat}'; png='{png}'; title='{title}'; n={len(shown)}", gp], check=True)
+        print(f"picture: {png}")
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"picture: not drawn ({e}); install gnuplot-nox", file=sys.stderr)
+
+picture()

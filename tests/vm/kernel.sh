@@ -65,14 +65,16 @@ vm_cached_fallback() {
 vm_apt() {
     local tool=$1; shift
     local d="$JUBLK_VM_CACHE/apt-$vm_suite"
-    "$tool" -o Dir::Etc::SourceList="$d/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
-        -o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" -o Dir::Etc::Preferences=/nonexistent \
-        -o Dir::Etc::PreferencesParts=/nonexistent -o APT::Architecture=amd64 "$@"
+    # Empty folders of its own for the parts apt would otherwise read from the host (a missing
+    # folder makes apt warn on every call).
+    "$tool" -o Dir::Etc::SourceList="$d/sources.list" -o Dir::Etc::SourceParts="$d/none" \
+        -o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" -o Dir::Etc::Preferences="$d/none/preferences" \
+        -o Dir::Etc::PreferencesParts="$d/none" -o APT::Architecture=amd64 "$@"
 }
 
 vm_apt_update() {
     local d="$JUBLK_VM_CACHE/apt-$vm_suite"
-    mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+    mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/none"
     echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $vm_suite main" \
         > "$d/sources.list"
     vm_apt apt-get update -q > "$d/update.log" 2>&1 && return

@@ -9,12 +9,20 @@
 # then print one closing line "N passed, N failed" covering both tiers.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# Prints "passed failed" from a counts file, or "0 1" when it is missing or not two numbers
+# (a VM killed at its limit can leave it empty).
+read_counts() {
+    local p="" f=""
+    read -r p f 2>/dev/null < "$1" || true
+    if [[ "$p" =~ ^[0-9]+$ && "$f" =~ ^[0-9]+$ ]]; then echo "$p $f"; else echo "0 1"; fi
+}
+
 bash tests/setup-host.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 
 echo "== first use: what a machine that never ran jublk fetches"
 bash tests/first-use.sh
 first_pass=0; first_fail=1
-[ -f target/first-use-counts ] && read -r first_pass first_fail < target/first-use-counts
+[ -f target/first-use-counts ] && read -r first_pass first_fail < <(read_counts target/first-use-counts)
 
 echo "== build and host unit tests (Maven from an empty local repository)"
 m2=$(mktemp -d /tmp/jublk-m2.XXXXXX)
@@ -42,7 +50,7 @@ echo "== RPM package (built with Debian's rpm) and its checks"
 rpm_pass=0; rpm_fail=1
 if rpm_path=$(bash packaging/build-rpm.sh | tail -n 1) && [ -f "$rpm_path" ]; then
     bash tests/rpm/check-rpm.sh "$rpm_path"
-    read -r rpm_pass rpm_fail < target/rpm/check-counts
+    read -r rpm_pass rpm_fail < <(read_counts target/rpm/check-counts)
 else
     echo "the RPM build failed"
 fi
@@ -60,7 +68,7 @@ run_vm() {  # $1 kernel line, $2 time limit in seconds, then suite.sh arguments
     bash tests/vm/vm.sh --kernel "$kernel" --timeout "${JUBLK_VM_TIMEOUT:-$limit}" tests/vm/suite.sh "$@"
     rc=$?
     if [ -f "$JUBLK_VM_OUT/vm-counts" ]; then
-        read -r pass fail < "$JUBLK_VM_OUT/vm-counts"
+        read -r pass fail < <(read_counts "$JUBLK_VM_OUT/vm-counts")
     else
         echo "the $kernel VM suite did not report results (vm.sh exit $rc)"
     fi
@@ -76,7 +84,7 @@ run_systemd_vm() {  # $1 kernel
     mkdir -p "$JUBLK_VM_OUT"
     bash tests/vm/vm.sh --kernel "$1" --systemd --timeout "${JUBLK_VM_SYSTEMD_TIMEOUT:-600}" tests/vm/systemd-guest.sh
     rc=$?
-    [ -f "$JUBLK_VM_OUT/vm-counts" ] && read -r pass fail < "$JUBLK_VM_OUT/vm-counts"
+    [ -f "$JUBLK_VM_OUT/vm-counts" ] && read -r pass fail < <(read_counts "$JUBLK_VM_OUT/vm-counts")
     [ "$rc" -eq 0 ] || [ "$fail" -gt 0 ] || fail=1
     echo "$pass $fail" > "target/vm-results/systemd-$1.counts"
 }
@@ -97,7 +105,7 @@ cat target/vm-results/7.3.out
 vm_pass=0; vm_fail=0; per_kernel=""
 for kernel in 6.12 7.3 systemd-7.3 systemd-6.12; do
     pass=0; fail=1
-    [ -f "target/vm-results/$kernel.counts" ] && read -r pass fail < "target/vm-results/$kernel.counts"
+    [ -f "target/vm-results/$kernel.counts" ] && read -r pass fail < <(read_counts "target/vm-results/$kernel.counts")
     vm_pass=$((vm_pass + pass)); vm_fail=$((vm_fail + fail))
     per_kernel="$per_kernel; VM $kernel: $pass passed, $fail failed"
 done

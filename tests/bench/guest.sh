@@ -37,7 +37,7 @@ if [ -n "${ublksrv:-}" ] && [ -x "$ublksrv" ]; then
         if timeout 60 "$ublksrv" add -t null -q 1 -d 128 --size "${size}M" $extra > "$OUT/$label.add" 2>&1; then
             dev=$(comm -13 <(echo "$before") <(ls /dev/ublkb* | sort) | head -n 1)
             # Same I/O scheduler as jublk's default ('none'): the servers are compared, not
-            # the kernel's mq-deadline, which ublksrv leaves in place (README, Performance).
+            # the kernel's mq-deadline, which ublksrv leaves in place (tests/bench/README.md).
             [ -n "$dev" ] && echo none > "/sys/block/${dev#/dev/}/queue/scheduler"
             [ -n "$dev" ] && devices="$devices $label=$dev" && echo "$label: $ublksrv add -t null $extra -> $dev"
         else

@@ -2,7 +2,7 @@
 # Experiment (not part of the suite): kill -9 a --recoverable server under fio and recover it, N times;
 # on a recovery that does not finish, dump the recovering server's and every D-state task's kernel stack,
 # sysrq-w and the kernel log, then stop. This is how the 6.12.95 io_fallback_tw oops with recovery was
-# found (README, Known issues). Run in the VM, e.g.:
+# found (tests/README.md, "Kernel crashes found by killing servers"). Run in the VM, e.g.:
 #   JUBLK_VM_GUEST_ENV=MODE=buffer bash tests/vm/vm.sh --kernel 6.12 --timeout 1500 tests/vm/recover-kill-loop.sh
 # (MODE: buffer or user_copy; N rounds, default 10).
 U=$PWD/packaging/ublk

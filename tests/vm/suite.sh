@@ -224,7 +224,7 @@ t_kill9_server_under_io() {
     [ "$(dev_count)" -eq 0 ] || fail "device left"
     [ "$("$U" list --json)" = "[]" ] || fail "list not empty"
     # More kills at other moments: with DEFER_TASKRUN queue rings, 6.12 oopsed in
-    # io_fallback_tw in about one kill in four (README, Safety); one kill would miss it often.
+    # io_fallback_tw in about one kill in four (tests/README.md, "Kernel crashes found by killing servers"); one kill would miss it often.
     # Four more on 6.12, one more on 7.3 (13 kills there never showed it; each costs ~80 s).
     rounds="2 3 4 5"; is_7x && rounds="2"
     for round in $rounds; do
@@ -1299,7 +1299,7 @@ CORE=(t_features_names_every_bit t_fio_verify_2_queues t_one_mib_sequential_fill
 # in them depends on the kernel beyond the cache attributes, which both check. 6.12: semantics
 # and the ext4 rounds; 7.3: --cache none and the SQLite rounds.)
 # Scenarios that kill a recoverable disk's server while requests are being handed to it: on
-# Debian's 6.12.95 that oopses the kernel (io_fallback_tw, README Known issues) in about one
+# Debian's 6.12.95 that oopses the kernel (io_fallback_tw, tests/README.md "Kernel crashes found by killing servers") in about one
 # kill in three, wedging the VM, so they run on 7.x only (the core set); the full suite on 6.12
 # leaves them out, and recovery from an idle kill runs on both kernels.
 SEVEN_ONLY=(t_recover_kill9_512m_user_copy_fio_verify t_recover_kill9_buffer_fio_verify

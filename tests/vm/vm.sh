@@ -24,7 +24,7 @@ timeout_s=1800
 mem=4096
 cpus=2
 # Single-threaded TCG by default: under multi-threaded TCG a JVM in the guest crashes now and
-# then in JIT-compiled code (README, Known issues: seen even before any jublk code was loaded).
+# then in JIT-compiled code (tests/README.md, "Intermittent failures": seen even before any jublk code was loaded).
 tcg=${JUBLK_VM_TCG:-single}
 init=script
 while [ $# -gt 0 ]; do

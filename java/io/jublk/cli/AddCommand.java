@@ -95,7 +95,7 @@ final class AddCommand implements Callable<Integer> {
     String cache;
 
     @Option(names = "--recoverable",
-            description = "Keep the disk's data when its server dies (crash, kill -9, OOM killer): the data lives in a file of jublk's own tmpfs (/run/jublk/mem) instead of the server's memory, the kernel holds the disk's I/O while no server runs, and 'ublk recover -n N' starts a new server that carries on. 'ublk del' frees the data. Needs UBLK_F_USER_RECOVERY (6.1+) and root. Default: off (see README, Recovery, for what it costs).")
+            description = "Keep the disk's data when its server dies (crash, kill -9, OOM killer): the data lives in a file of jublk's own tmpfs (/run/jublk/mem) instead of the server's memory, the kernel holds the disk's I/O while no server runs, and 'ublk recover -n N' starts a new server that carries on. 'ublk del' frees the data. Needs UBLK_F_USER_RECOVERY (6.1+) and root. Default: off (what it costs: README, Performance).")
     boolean recoverable;
 
     @Option(names = "--or-recover",

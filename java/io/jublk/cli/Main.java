@@ -33,6 +33,8 @@ import java.io.PrintWriter;
             "  6  device busy, or the id is already in use",
             "  7  io_uring is unavailable (kernel.io_uring_disabled)",
             "  8  timed out",
+            "  9  this kernel's ublk driver lacks a feature the command needs (the message names it)",
+            " 75  (a server) it handed its disk over to a new server ('ublk restart')",
             "",
             "Add --debug to any command to get stack traces with errors.",
         })

@@ -31,7 +31,7 @@ public record DeviceConfig(TargetType type, int devId, long sizeBytes, long maxS
     public static final int DEFAULT_MAX_IO_BYTES = 1 << 20;
     /**
      * With no --copy-mode: USER_COPY when the kernel offers it — one copy, no per-tag buffers,
-     * so the fastest for large I/O and the smallest memory overhead (README, Performance) —
+     * so the fastest for large I/O and the smallest memory overhead (tests/bench/README.md) —
      * else BUFFER, which every ublk kernel supports. Null in a config means "this default".
      */
     public static final CopyMode PREFERRED_COPY_MODE = CopyMode.USER_COPY;

@@ -364,7 +364,7 @@ public final class DeviceServer {
      * online CPUs, as with a single queue: pinning then gains nothing. With one queue per CPU
      * the queue thread runs where its requests are issued, so waking it needs no IPI — but a
      * single submitter then shares its CPU with the thread serving it, which measured far
-     * slower (README, Performance); so pinning is opt-in (--pin-queues).
+     * slower (tests/bench/README.md); so pinning is opt-in (--pin-queues).
      */
     private long[] affinity(int qid) {
         try {

@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * The block layer's I/O scheduler of a ublk disk ({@code /sys/block/ublkbN/queue/scheduler}).
  * The kernel gives a new ublk disk mq-deadline, which inserts every request into its queues
  * and has a kblockd worker dispatch it: measured in the test VM, 4 KiB random I/O at queue
- * depth 32 ran 4x faster on 7.3 (1.5x on 6.12) with {@code none} (README, Performance). A RAM
+ * depth 32 ran 4x faster on 7.3 (1.5x on 6.12) with {@code none} (tests/bench/README.md). A RAM
  * disk has no seek cost for a scheduler to save, so {@code none} is the default.
  */
 public final class IoScheduler {

@@ -1,7 +1,7 @@
 package io.jublk.queue;
 
 /**
- * How request data moves between the kernel and the store (see README, "Copy modes").
+ * How request data moves between the kernel and the store (see java/README.md, "How it works").
  * A third mode, "direct" (the kernel copying straight into the store via NEED_GET_DATA),
  * was removed: it needed one more command per WRITE, kernels with BATCH_IO refuse it, and
  * USER_COPY gives the same single copy.

@@ -222,7 +222,7 @@ public final class QueueWorker implements Runnable {
      * kernel about one time in four ({@code BUG: kernel NULL pointer dereference} in
      * {@code io_fallback_tw}, run by the dying queue thread, which then left an RCU read-side
      * section held, so every later synchronize_rcu() -- STOP_DEV, any disk removal -- hung
-     * forever). With COOP_TASKRUN alone the same kill loop ran clean (README, Safety).
+     * forever). With COOP_TASKRUN alone the same kill loop ran clean (tests/README.md, "Kernel crashes found by killing servers").
      * <p>{@code entries}: one SQE per tag, two in copy mode FIXED (the copy and the commit).
      */
     private Ring createQueueRing(int entries) {

@@ -199,6 +199,11 @@ class CliTest {
         Result help = run("--help");
         assertEquals(0, help.code);
         assertTrue(help.out.contains("Exit codes:") && help.out.contains("modprobe ublk_drv"), help.out);
+        // Every exit code the CLI can return is explained (the man page is generated from this).
+        for (io.jublk.JublkException.Reason r : io.jublk.JublkException.Reason.values()) {
+            assertTrue(help.out.matches("(?s).*\\n\\s*" + r.exitCode + "  \\S.*"), "--help lacks exit code " + r.exitCode + " (" + r + ")");
+        }
+        assertTrue(help.out.matches("(?s).*\\n\\s*" + io.jublk.daemon.DeviceServer.HANDED_OVER_EXIT + "  \\S.*"), "--help lacks exit code 75");
         Result addHelp = run("add", "--help");
         assertTrue(addHelp.out.contains("--size") && addHelp.out.contains("512M"), addHelp.out);
         Result v = run("--version");

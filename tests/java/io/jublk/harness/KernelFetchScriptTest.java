@@ -47,6 +47,12 @@ class KernelFetchScriptTest {
         return new Result(p.exitValue(), out, err);
     }
 
+    /** The version vm_pick_version picks for kernel line {@code line} from these package names. */
+    private static String pick(String line, String... names) throws IOException, InterruptedException {
+        String list = String.join("\\n", names) + "\\n";
+        return bash("vm_kernel_line; printf '" + list + "' | vm_pick_version", "JUBLK_VM_KERNEL=" + line).strip();
+    }
+
     private static List<String> lines(String s) {
         return s.isBlank() ? List.of() : List.of(s.strip().split("\n"));
     }
@@ -73,35 +79,29 @@ class KernelFetchScriptTest {
 
     @Test
     void thePinIsUsedWhenTheArchiveServesIt() throws Exception {
-        String names = "linux-image-6.12.99+deb12-amd64-unsigned\\nlinux-image-6.12.95+deb12-amd64-unsigned\\n";
-        String out = bash("vm_kernel_line; printf '" + names + "' | vm_pick_version", "JUBLK_VM_KERNEL=6.12");
-        assertEquals("6.12.95+deb12-amd64", out.strip());
+        assertEquals("6.12.95+deb12-amd64",
+                pick("6.12", "linux-image-6.12.99+deb12-amd64-unsigned", "linux-image-6.12.95+deb12-amd64-unsigned"));
     }
 
     @Test
     void withoutThePinTheNewestOfTheLineInVersionOrder() throws Exception {
-        String names = String.join("\\n",
+        assertEquals("6.12.100+deb12-amd64", pick("6.12",
                 "linux-image-6.12.99+deb12-amd64-unsigned",
                 "linux-image-6.12.100+deb12-amd64-unsigned",
                 "linux-image-6.12.101+deb12-cloud-amd64-unsigned", // another flavour: no 9p
                 "linux-image-6.13.1+deb12-amd64-unsigned",        // another line
-                "linux-image-amd64-signed-template", "");
-        String out = bash("vm_kernel_line; printf '" + names + "' | vm_pick_version", "JUBLK_VM_KERNEL=6.12");
-        assertEquals("6.12.100+deb12-amd64", out.strip());
+                "linux-image-amd64-signed-template"));
     }
 
     @Test
     void theSevenThreeLineIsPickedByItsKernelPackage() throws Exception {
-        String names = "linux-binary-7.3.5+deb13-amd64\\nlinux-modules-7.3.5+deb13-amd64\\nlinux-binary-7.2.1+deb13-amd64\\n";
-        String out = bash("vm_kernel_line; printf '" + names + "' | vm_pick_version", "JUBLK_VM_KERNEL=7.3");
-        assertEquals("7.3.5+deb13-amd64", out.strip());
+        assertEquals("7.3.5+deb13-amd64", pick("7.3",
+                "linux-binary-7.3.5+deb13-amd64", "linux-modules-7.3.5+deb13-amd64", "linux-binary-7.2.1+deb13-amd64"));
     }
 
     @Test
     void nothingOfTheLineListedPicksNothing() throws Exception {
-        String out = bash("vm_kernel_line; printf 'linux-image-6.1.0-9-amd64-unsigned\\n' | vm_pick_version",
-                "JUBLK_VM_KERNEL=6.12");
-        assertEquals("", out.strip());
+        assertEquals("", pick("6.12", "linux-image-6.1.0-9-amd64-unsigned"));
     }
 
     @Test

@@ -1,0 +1,46 @@
+#!/bin/bash
+# Runs one of the README's set-up commands on a machine that has never run jublk: a fresh
+# Debian 12 made with debootstrap (minbase: less than Debian's own base), a fresh clone of
+# this repository's HEAD in it, and nothing else — no Maven repository, no VM kernel cache,
+# no apt lists, none of the packages the command installs. A warm machine hides first-use
+# bugs (a kernel fetch that could not work stayed green in CI for weeks).
+#
+#   bash tests/fresh-machine.sh [--keep] [COMMAND...]     (as root; default: bash tests/demo.sh)
+#   e.g. bash tests/fresh-machine.sh bash tests/run-all.sh
+#
+# The chroot is /srv/jublk-fresh.XXXXXX; --keep leaves it (and its mounts) for a look, else it
+# is removed. Certificates the host added for its own network (/usr/local/share/ca-certificates,
+# e.g. a proxy's) are copied in: they belong to the network, not to jublk. Needs debootstrap
+# (installed if missing) and the network to Debian's archive and Maven Central.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+keep=0
+if [ "${1:-}" = --keep ]; then keep=1; shift; fi
+[ $# -gt 0 ] || set -- bash tests/demo.sh
+[ "$(id -u)" -eq 0 ] || { echo "fresh-machine: needs root (debootstrap, chroot, mounts)" >&2; exit 2; }
+command -v debootstrap >/dev/null || { apt-get update -q >/dev/null; apt-get install -y -q debootstrap >/dev/null; }
+root=$(mktemp -d /srv/jublk-fresh.XXXXXX 2>/dev/null || { mkdir -p /srv && mktemp -d /srv/jublk-fresh.XXXXXX; })
+cleanup() {
+    for m in dev sys proc; do umount -R "$root/$m" 2>/dev/null || umount -lR "$root/$m" 2>/dev/null || true; done
+    [ "$keep" -eq 1 ] && { echo "fresh-machine: kept $root" >&2; return; }
+    rm -rf --one-file-system "$root"
+}
+trap cleanup EXIT
+start=$SECONDS
+echo "fresh-machine: debootstrap bookworm (minbase) into $root" >&2
+debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian > "$root.debootstrap.log" 2>&1 \
+    || { tail -n 20 "$root.debootstrap.log" >&2; exit 1; }
+rm -f "$root.debootstrap.log"
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+    mkdir -p "$root/usr/local/share/ca-certificates"
+    cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+fi
+mount -t proc proc "$root/proc"; mount --rbind /sys "$root/sys"; mount --rbind /dev "$root/dev"
+git clone -q "$here" "$root/root/jublk"
+echo "fresh-machine: ready in $((SECONDS - start)) s: $(git -C "$here" rev-parse --short HEAD) in /root/jublk; running: $*" >&2
+start=$SECONDS
+rc=0
+chroot "$root" env -i HOME=/root TERM=dumb CI="${CI:-}" PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    bash -c 'cd /root/jublk && exec "$@"' fresh "$@" < /dev/null || rc=$?
+echo "fresh-machine: '$*' exited $rc after $((SECONDS - start)) s" >&2
+exit "$rc"

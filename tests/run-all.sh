@@ -20,12 +20,16 @@ read_counts() {
 bash tests/setup-host.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 
 echo "== first use: what a machine that never ran jublk fetches"
+rm -f target/first-use-counts
 bash tests/first-use.sh
-first_pass=0; first_fail=1
-[ -f target/first-use-counts ] && read -r first_pass first_fail < <(read_counts target/first-use-counts)
+first_rc=$?
+read -r first_pass first_fail < <(read_counts target/first-use-counts)
+[ "$first_rc" -eq 0 ] || [ "$first_fail" -gt 0 ] || first_fail=1
 
 echo "== build and host unit tests (Maven from an empty local repository)"
 m2=$(mktemp -d /tmp/jublk-m2.XXXXXX)
+trap 'rm -rf "$m2"' EXIT
+rm -rf target/surefire-reports   # only this run's reports count
 mvn -B -q -Dmaven.repo.local="$m2" package -Dmaven.test.failure.ignore=true 2>&1 | grep -v '^\[INFO\]' | grep -v '^$'
 build_rc=${PIPESTATUS[0]}
 rm -rf "$m2"
@@ -36,9 +40,10 @@ for p in glob.glob("target/surefire-reports/TEST-*.xml"):
     r = ET.parse(p).getroot()
     t += int(r.get("tests", 0)) - int(r.get("skipped", 0))
     f += int(r.get("failures", 0)) + int(r.get("errors", 0))
-print(t - f, f)
+print(t - f, f) if t else print(0, 1)  # no test ran: that is a failure, not a pass
 PY
 )
+host_pass=${host_pass:-0}; host_fail=${host_fail:-1}
 echo "host: $host_pass passed, $host_fail failed"
 if [ "$build_rc" -ne 0 ] || [ ! -f target/jublk.jar ]; then
     echo "build failed (mvn exit $build_rc)"

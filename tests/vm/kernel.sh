@@ -77,7 +77,9 @@ vm_apt_update() {
     mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/none"
     echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $vm_suite main" \
         > "$d/sources.list"
-    vm_apt apt-get update -q > "$d/update.log" 2>&1 && return
+    # --error-on=any: a transient fetch error fails the update (by default apt only warns, and
+    # the empty lists would then read as "the line has no kernel").
+    vm_apt apt-get update --error-on=any -q > "$d/update.log" 2>&1 && return
     vm_log "apt-get update of $vm_suite failed:"; tail -n 3 "$d/update.log" | sed 's/^/vm:   /' >&2
     return 1
 }
@@ -93,40 +95,52 @@ vm_kernel_dir() {
     if [ -n "${JUBLK_VM_KERNEL_DIR:-}" ]; then echo "$JUBLK_VM_KERNEL_DIR"; return; fi
     vm_kernel_line || return 1
     if [ -f "$JUBLK_VM_CACHE/$vm_pin/ready" ]; then echo "$JUBLK_VM_CACHE/$vm_pin"; return; fi
-    local ver=""
-    vm_apt_update && ver=$(vm_kernel_version)
+    local ver="" reached=0
+    vm_apt_update && reached=1 && ver=$(vm_kernel_version)
     if [ -z "$ver" ]; then
-        # Offline or the suite is gone: use a kernel of this line cached before.
-        local cached
+        # Offline or the line is gone: use a kernel of this line cached before.
+        local cached why
+        if [ $reached -eq 1 ]; then why="$vm_suite lists no $JUBLK_VM_KERNEL kernel"; else why="Debian's archive unreachable"; fi
         cached=$(vm_cached_fallback)
-        if [ -n "$cached" ]; then vm_log "archive unreachable: using the cached $cached"; echo "$cached"; return; fi
-        vm_log "no $JUBLK_VM_KERNEL kernel found in $vm_suite"; return 1
+        if [ -n "$cached" ]; then vm_log "$why: using the cached $cached"; echo "$cached"; return; fi
+        vm_log "$why, and no $JUBLK_VM_KERNEL kernel is cached in $JUBLK_VM_CACHE"; return 1
     fi
     local dir="$JUBLK_VM_CACHE/$ver"
     if [ -f "$dir/ready" ]; then echo "$dir"; return; fi
     [ "$ver" = "$vm_pin" ] || vm_log "pinned kernel $vm_pin not served; using $ver"
-    local tmp pkgs p
+    local tmp pkgs p kpkg kdeb_ver
     tmp=$(mktemp -d /tmp/jublk-kernel.XXXXXX)
-    pkgs=$(vm_packages "$ver" | tr '\n' ' ')
+    # Every step is checked: a cache folder is marked ready only when all of it was written.
+    fetch_failed() { vm_log "$1"; rm -rf "$tmp" "$dir"; return 1; }
+    # A package whose name carries no kernel version (the uapi header) is taken at the kernel
+    # package's own version: both come from one source upload, so the header matches the kernel.
+    kpkg=$(vm_packages "$ver" | head -n 1)
+    kdeb_ver=$(vm_apt apt-cache show "$kpkg" 2>/dev/null | awk '/^Version:/ {print $2; exit}')
+    [ -n "$kdeb_ver" ] || { fetch_failed "no version for $kpkg in $vm_suite"; return 1; }
+    pkgs=$(vm_packages "$ver" | while read -r p; do
+        case "$p" in *"$ver"*) echo "$p" ;; *) echo "$p=$kdeb_ver" ;; esac; done | tr '\n' ' ')
     vm_log "downloading $pkgs"
     # shellcheck disable=SC2086
     if ! (cd "$tmp" && vm_apt apt-get download -q $pkgs > "$tmp/download.log" 2>&1); then
         vm_log "apt-get download $pkgs failed:"; tail -n 3 "$tmp/download.log" | sed 's/^/vm:   /' >&2
         rm -rf "$tmp"; return 1
     fi
-    for p in "$tmp"/*.deb; do dpkg -x "$p" "$tmp/x"; done
+    for p in "$tmp"/*.deb; do dpkg -x "$p" "$tmp/x" || { fetch_failed "dpkg -x $(basename "$p") failed"; return 1; }; done
     local mdir vmlinuz
     # 6.12 packages ship /boot and /lib/modules; 7.x ships both under /usr/lib/modules/<ver>.
     if [ -d "$tmp/x/usr/lib/modules/$ver" ]; then mdir="$tmp/x/usr/lib/modules/$ver"; else mdir="$tmp/x/lib/modules/$ver"; fi
     if [ -f "$mdir/vmlinuz" ]; then vmlinuz="$mdir/vmlinuz"; else vmlinuz="$tmp/x/boot/vmlinuz-$ver"; fi
-    [ -f "$vmlinuz" ] || { vm_log "no vmlinuz in $pkgs"; rm -rf "$tmp"; return 1; }
+    [ -f "$vmlinuz" ] || { fetch_failed "no vmlinuz in $pkgs"; return 1; }
     mkdir -p "$tmp/depmod/lib/modules"
     ln -s "$mdir" "$tmp/depmod/lib/modules/$ver"
     depmod -b "$tmp/depmod" "$ver" 2>&1 | grep -v "WARNING: could not open modules" >&2 || true
-    rm -rf "$dir"; mkdir -p "$dir/modules"
-    cp "$vmlinuz" "$dir/vmlinuz"
+    [ -s "$mdir/modules.dep" ] || { fetch_failed "depmod wrote no modules.dep for $ver"; return 1; }
+    rm -rf "$dir"; mkdir -p "$dir/modules" || { fetch_failed "cannot create $dir"; return 1; }
+    cp "$vmlinuz" "$dir/vmlinuz" || { fetch_failed "cannot write $dir/vmlinuz"; return 1; }
     # The kernel's own uapi header, for the host tests that check our struct layouts against it.
-    [ -f "$tmp/x/usr/include/linux/ublk_cmd.h" ] && cp "$tmp/x/usr/include/linux/ublk_cmd.h" "$dir/"
+    if [ -f "$tmp/x/usr/include/linux/ublk_cmd.h" ]; then
+        cp "$tmp/x/usr/include/linux/ublk_cmd.h" "$dir/" || { fetch_failed "cannot write $dir/ublk_cmd.h"; return 1; }
+    fi
     local order=() seen=" "
     add_module() {  # $1: path relative to the module tree, with .ko.xz
         local m=$1 deps d
@@ -141,7 +155,7 @@ vm_kernel_dir() {
         optional=0; case "$want" in *'?') optional=1; want=${want%'?'} ;; esac
         if [ ! -f "$mdir/kernel/$want.xz" ]; then
             [ $optional -eq 1 ] && continue
-            vm_log "module $want missing from $pkgs"; rm -rf "$tmp" "$dir"; return 1
+            fetch_failed "module $want missing from $pkgs"; return 1
         fi
         add_module "kernel/${want}.xz"
     done
@@ -149,14 +163,14 @@ vm_kernel_dir() {
     local m name
     for m in "${order[@]}"; do
         name=$(basename "$m" .ko.xz)
-        xz -dc "$mdir/$m" > "$dir/modules/$name.ko"
+        xz -dc "$mdir/$m" > "$dir/modules/$name.ko" || { fetch_failed "cannot unpack $m"; return 1; }
         echo "$name" >> "$dir/modules/load-order"
     done
     for want in $VM_MODULES_EXTRA; do
         name=$(basename "$want" .ko)
-        xz -dc "$mdir/kernel/$want.xz" > "$dir/modules/$name.ko"
+        xz -dc "$mdir/kernel/$want.xz" > "$dir/modules/$name.ko" || { fetch_failed "cannot unpack $want"; return 1; }
     done
-    echo "$ver" > "$dir/ready"
+    echo "$ver" > "$dir/ready" || { fetch_failed "cannot write $dir/ready"; return 1; }
     rm -rf "$tmp"
     echo "$dir"
 }

@@ -18,8 +18,10 @@ import static org.junit.jupiter.api.Assertions.*;
  * so the two cannot drift apart unnoticed (an option renamed in the code fails here).
  */
 class ReadmeCommandsTest {
-    private static final Pattern UBLK_LINE = Pattern.compile("^(?:#\\s*)?ublk\\s+([a-z-]+)(.*)$");
-    private static final Pattern LONG_OPTION = Pattern.compile("(?<![\\w-])(--[a-z][a-z0-9-]*)");
+    /** One command: after an optional prompt ("# ", "$ "), or after "; " or "&& " on a line. */
+    private static final Pattern UBLK_LINE = Pattern.compile("^(?:[#$]\\s*)?ublk\\s+([a-z-]+)(.*)$");
+    /** Long (--max-memory) and short (-n) options; "-t ram|null" and "4G" are not options. */
+    private static final Pattern OPTION = Pattern.compile("(?<![\\w-])(--[a-z][a-z0-9-]*|-[a-zA-Z])(?![\\w-])");
 
     @Test
     void everyCommandAndOptionTheReadmeShowsExists() throws Exception {
@@ -32,29 +34,31 @@ class ReadmeCommandsTest {
             String line = lines.get(i).strip();
             if (line.startsWith("```")) { inCode = !inCode; continue; }
             if (!inCode) continue;
-            Matcher m = UBLK_LINE.matcher(line);
-            if (!m.matches()) continue;
-            String name = m.group(1);
-            String rest = m.group(2);
+            int lineNo = i + 1;
             // A synopsis line continued on the next lines (indented options) belongs to it.
             while (i + 1 < lines.size() && lines.get(i + 1).startsWith(" ") && lines.get(i + 1).strip().startsWith("[")) {
-                rest += " " + lines.get(++i).strip();
+                line += " " + lines.get(++i).strip();
             }
-            if (name.startsWith("-")) continue;
-            CommandLine sub = cli.getSubcommands().get(name);
-            if (sub == null) {
-                problems.add("README line " + (i + 1) + ": 'ublk " + name + "' is not a command");
-                continue;
-            }
-            commands++;
-            // Only what precedes a comment or an explanation in parentheses is the command.
-            String command = rest.replaceAll("\\s+\\(.*$", "").replaceAll("\\s+#.*$", "");
-            Matcher o = LONG_OPTION.matcher(command);
-            while (o.find()) {
-                String opt = o.group(1);
-                options++;
-                if (sub.getCommandSpec().findOption(opt) == null && cli.getCommandSpec().findOption(opt) == null) {
-                    problems.add("README line " + (i + 1) + ": 'ublk " + name + "' has no option " + opt);
+            for (String part : line.split(";|&&")) {
+                Matcher m = UBLK_LINE.matcher(part.strip());
+                if (!m.matches()) continue;
+                String name = m.group(1);
+                if (name.startsWith("-")) continue;
+                CommandLine sub = cli.getSubcommands().get(name);
+                if (sub == null) {
+                    problems.add("README line " + lineNo + ": 'ublk " + name + "' is not a command");
+                    continue;
+                }
+                commands++;
+                // Only what precedes a comment or an explanation in parentheses is the command.
+                String command = m.group(2).replaceAll("\\s+\\(.*$", "").replaceAll("\\s+#.*$", "");
+                Matcher o = OPTION.matcher(command);
+                while (o.find()) {
+                    String opt = o.group(1);
+                    options++;
+                    if (sub.getCommandSpec().findOption(opt) == null && cli.getCommandSpec().findOption(opt) == null) {
+                        problems.add("README line " + lineNo + ": 'ublk " + name + "' has no option " + opt);
+                    }
                 }
             }
         }

@@ -33,18 +33,57 @@ class KernelFetchScriptTest {
 
     private static Result run(String body, String... env) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder("bash", "-c", "set -uo pipefail; . \"$0\"; " + body, SCRIPT.toString());
+        pb.environment().remove("JUBLK_VM_KERNEL_PIN");
+        pb.environment().remove("JUBLK_VM_KERNEL_DIR");
         for (String kv : env) {
             int eq = kv.indexOf('=');
             pb.environment().put(kv.substring(0, eq), kv.substring(eq + 1));
         }
-        pb.environment().remove("JUBLK_VM_KERNEL_PIN");
-        pb.environment().remove("JUBLK_VM_KERNEL_DIR");
-        Process p = pb.start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "bash did not end");
-        return new Result(p.exitValue(), out, err);
+        Path out = Files.createTempFile("kernel-sh", ".out");
+        Path err = Files.createTempFile("kernel-sh", ".err");
+        try {
+            Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail("bash did not end within 30 s: " + Files.readString(err));
+            }
+            return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    /**
+     * apt-get and apt-cache stand-ins first on PATH: each call is logged (without apt's -o
+     * settings) to {@code log}; "update" succeeds, "search" lists {@code names}, "show" gives
+     * {@code debVersion}, anything else (a download) fails — so no test reaches the network.
+     */
+    private static String[] fakeApt(Path dir, Path log, String debVersion, String... names) throws IOException {
+        String stub = String.join("\n",
+                "#!/bin/bash",
+                "args=(); while [ $# -gt 0 ]; do if [ \"$1\" = -o ]; then shift 2; else args+=(\"$1\"); shift; fi; done",
+                "echo \"$(basename \"$0\") ${args[*]}\" >> \"$FAKE_APT_LOG\"",
+                "case \"$(basename \"$0\") ${args[0]}\" in",
+                "  'apt-get update') exit 0 ;;",
+                "  'apt-cache search') for n in $FAKE_APT_NAMES; do echo \"$n - a stand-in\"; done ;;",
+                "  'apt-cache show') echo \"Version: $FAKE_APT_DEB_VERSION\" ;;",
+                "  *) exit 1 ;;",
+                "esac", "");
+        for (String tool : List.of("apt-get", "apt-cache")) {
+            Path t = dir.resolve(tool);
+            Files.writeString(t, stub);
+            assertTrue(t.toFile().setExecutable(true));
+        }
+        return new String[] {"PATH=" + dir + ":" + System.getenv("PATH"), "FAKE_APT_LOG=" + log,
+                "FAKE_APT_NAMES=" + String.join(" ", names), "FAKE_APT_DEB_VERSION=" + debVersion};
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     /** The version vm_pick_version picks for kernel line {@code line} from these package names. */
@@ -59,7 +98,7 @@ class KernelFetchScriptTest {
 
     @Test
     void theSixTwelveLineIsOnePackageNamedOnce() throws Exception {
-        String out = bash("vm_kernel_line; vm_packages \"$vm_pin\"", "JUBLK_VM_KERNEL=6.12");
+        String out = bash("vm_kernel_line; vm_packages 6.12.95+deb12-amd64", "JUBLK_VM_KERNEL=6.12");
         assertEquals(List.of("linux-image-6.12.95+deb12-amd64-unsigned"), lines(out));
     }
 
@@ -116,12 +155,53 @@ class KernelFetchScriptTest {
     }
 
     @Test
-    void aReadyPinnedKernelIsUsedWithoutAskingTheArchive(@TempDir Path cache) throws Exception {
+    void aReadyPinnedKernelIsUsedWithoutAskingTheArchive(@TempDir Path tmp) throws Exception {
+        Path cache = tmp.resolve("cache");
         Path pinned = cache.resolve("7.3.4+deb13-amd64");
         Files.createDirectories(pinned);
         Files.writeString(pinned.resolve("ready"), "7.3.4+deb13-amd64\n");
-        // The folder holds no kernel at all: only the ready mark can have chosen it.
-        String out = bash("vm_kernel_dir", "JUBLK_VM_KERNEL=7.3", "JUBLK_VM_CACHE=" + cache);
+        Path log = tmp.resolve("apt.log");
+        String out = bash("vm_kernel_dir", concat(fakeApt(tmp, log, "7.3.4-1"),
+                "JUBLK_VM_KERNEL=7.3", "JUBLK_VM_CACHE=" + cache));
         assertEquals(pinned.toString(), out.strip());
+        assertFalse(Files.exists(log), "apt was asked although the pinned kernel was ready");
+    }
+
+    @Test
+    void aFirstFetchOfTheSixTwelveLineDownloadsItsOnePackage(@TempDir Path tmp) throws Exception {
+        Path log = tmp.resolve("apt.log");
+        Result r = run("vm_kernel_dir", concat(fakeApt(tmp, log, "6.12.95-1~bpo12+1",
+                        "linux-image-6.12.95+deb12-amd64-unsigned", "linux-image-6.12.94+deb12-amd64-unsigned"),
+                "JUBLK_VM_KERNEL=6.12", "JUBLK_VM_CACHE=" + tmp.resolve("cache")));
+        assertNotEquals(0, r.exit, "the stand-in download fails, so must the fetch");
+        List<String> calls = Files.readAllLines(log);
+        assertTrue(calls.contains("apt-get download -q linux-image-6.12.95+deb12-amd64-unsigned"), calls::toString);
+        assertTrue(r.err.contains("apt-get download linux-image-6.12.95+deb12-amd64-unsigned"), r.err);
+        assertFalse(Files.exists(tmp.resolve("cache/6.12.95+deb12-amd64/ready")), "a failed fetch marked ready");
+    }
+
+    @Test
+    void aFirstFetchOfTheSevenThreeLineTakesTheHeaderAtTheKernelsVersion(@TempDir Path tmp) throws Exception {
+        Path log = tmp.resolve("apt.log");
+        run("vm_kernel_dir", concat(fakeApt(tmp, log, "7.3.4-1~bpo13+1",
+                        "linux-binary-7.3.4+deb13-amd64", "linux-modules-7.3.4+deb13-amd64"),
+                "JUBLK_VM_KERNEL=7.3", "JUBLK_VM_CACHE=" + tmp.resolve("cache")));
+        assertTrue(Files.readAllLines(log).contains("apt-get download -q linux-binary-7.3.4+deb13-amd64 "
+                + "linux-modules-7.3.4+deb13-amd64 linux-libc-dev=7.3.4-1~bpo13+1"), () -> log.toString());
+    }
+
+    @Test
+    void theArchiveUnreachableAndNothingCachedSaysSo(@TempDir Path tmp) throws Exception {
+        // No stand-in for update: an apt-get that fails everything, like one without network.
+        Path dir = tmp.resolve("bin");
+        Files.createDirectories(dir);
+        for (String tool : List.of("apt-get", "apt-cache")) {
+            Files.writeString(dir.resolve(tool), "#!/bin/sh\necho 'E: network unreachable' >&2\nexit 100\n");
+            assertTrue(dir.resolve(tool).toFile().setExecutable(true));
+        }
+        Result r = run("vm_kernel_dir", "PATH=" + dir + ":" + System.getenv("PATH"), "JUBLK_VM_KERNEL=6.12",
+                "JUBLK_VM_CACHE=" + tmp.resolve("cache"));
+        assertNotEquals(0, r.exit);
+        assertTrue(r.err.contains("network unreachable") && r.err.contains("archive unreachable"), r.err);
     }
 }

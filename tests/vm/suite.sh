@@ -22,6 +22,23 @@ CP="$ROOT/target/classes:$ROOT/target/test-classes:$ROOT/target/lib/*"
 KLINE=$(uname -r | cut -d. -f1-2)
 is_7x() { [ "${KLINE%%.*}" -ge 7 ]; }
 fail() { echo "FAIL: $*"; exit 1; }
+# Every fio here targets a device: never a file fio makes itself. Without this, a fio that opens
+# /dev/ublkbN after the device went away (a kill or del racing fio's slow start under
+# emulation) creates a regular file of that name in /dev, runs its whole time on it, and the
+# file then hides the node of the next disk with that id.
+fio() { command fio --allow_file_create=0 "$@"; }
+# The reads + writes block device $1 has completed (its /sys stat; the partition scan counts).
+io_count() { local st; read -r -a st < "/sys/block/${1#/dev/}/stat" 2>/dev/null && echo $(( st[0] + st[4] )) || echo 0; }
+# Waits (bounded, 60 s) until block device $1 has completed more I/O than $2 (an io_count taken
+# before fio started): a kill or del "under I/O" must not come before fio's first request.
+await_io() {
+    local i
+    for i in $(seq 300); do
+        [ "$(io_count "$1")" -gt "$2" ] && return 0
+        sleep 0.2
+    done
+    fail "no I/O reached $1 within 60 s of starting fio"
+}
 expect() { local what=$1; shift; "$@" || fail "$what"; }
 dev_count() { ls /sys/class/ublk-char 2>/dev/null | grep -c '^ublkc' || true; }
 list_json() { "$U" list --json; }
@@ -181,10 +198,11 @@ t_terabyte_disk_is_sparse() {
 t_del_during_fio() {
     dev=$(add_dev --size 256M) || fail "add"
     id=${dev#/dev/ublkb}
+    io0=$(io_count "$dev")
     fio --name=busy --filename="$dev" --direct=1 --ioengine=io_uring --rw=randwrite --bs=4k --iodepth=16 \
         --time_based --runtime=120 --size=256M > /tmp/fio-busy.out 2>&1 &
     fio_pid=$!
-    sleep 3
+    await_io "$dev" "$io0"
     # Under emulation a JVM start alone takes several seconds (more with fio running), so
     # the bound is on del's own work: 10 s beyond a no-op ublk call under the same load.
     b0=$(date +%s.%N); "$U" --version >/dev/null; b1=$(date +%s.%N)
@@ -204,18 +222,39 @@ t_del_during_fio() {
     [ "$(dev_count)" -eq 0 ] || fail "device left"
 }
 
+# What a kill scenario prints when the I/O outlives the server's kill: whether the server is
+# still exiting (a slow exit under emulation) or gone (then the kernel did not fail the I/O),
+# and where fio and the server's threads sit in the kernel.
+kill_evidence() {  # $1 server pid, $2 fio pid, $3 $SECONDS at the kill
+    local t
+    echo "  $(( SECONDS - $3 )) s after kill -9: server $1 $( [ -d /proc/$1 ] && echo "still exists, state $(awk '/^State:/ {print $2}' /proc/$1/status 2>/dev/null)" || echo "is gone")"
+    for t in /proc/$1/task/*; do
+        [ -r "$t/stack" ] || continue
+        echo "  server thread ${t##*/} ($(cat "$t/comm" 2>/dev/null)): $(tr '\n' ' ' < "$t/stack" | cut -c1-300)"
+    done 2>/dev/null | head -n 8
+    for t in $(pgrep -x fio); do
+        echo "  fio $t state $(awk '/^State:/ {print $2}' /proc/$t/status 2>/dev/null): $(tr '\n' ' ' < /proc/$t/stack 2>/dev/null | cut -c1-300)"
+    done
+    dmesg | tail -n 5 | sed 's/^/  dmesg: /'
+}
+
 t_kill9_server_under_io() {
     dev=$(add_dev --size 256M) || fail "add"
     id=${dev#/dev/ublkb}
     pid=$(list_json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['server_pid'])")
+    io0=$(io_count "$dev")
     fio --name=busy --filename="$dev" --direct=1 --ioengine=io_uring --rw=randrw --bs=4k --iodepth=16 \
         --time_based --runtime=120 --size=256M > /tmp/fio-kill.out 2>&1 &
     fio_pid=$!
-    sleep 3
+    await_io "$dev" "$io0"
+    sleep 2
     kill -9 "$pid"
-    t0=$(date +%s)
-    timeout 10 tail --pid=$fio_pid -f /dev/null || fail "I/O still running 10 s after kill -9 (hang)"
-    echo "  fio ended $(($(date +%s) - t0)) s after kill -9"
+    t0=$SECONDS
+    if ! timeout 10 tail --pid=$fio_pid -f /dev/null; then
+        kill_evidence "$pid" "$fio_pid" "$t0"
+        fail "I/O still running 10 s after kill -9 (hang)"
+    fi
+    echo "  fio ended $((SECONDS - t0)) s after kill -9"
     "$U" list
     state=$(list_json | python3 -c "import json,sys; d=json.load(sys.stdin)[0]; print(d['state'], d['server_pid'], d['block_device'])")
     echo "  list says: $state"
@@ -230,12 +269,19 @@ t_kill9_server_under_io() {
     for round in $rounds; do
         dev=$(add_dev --size 64M) || fail "add (round $round)"
         pid=$(server_pid)
+        io0=$(io_count "$dev")
         fio --name=busy --filename="$dev" --direct=1 --ioengine=io_uring --rw=randrw --bs=4k --iodepth=16 \
             --time_based --runtime=120 --size=64M > /tmp/fio-kill.out 2>&1 &
         fio_pid=$!
-        sleep "$round"
+        await_io "$dev" "$io0"
+        sleep $((round - 1))   # kills at different moments of the I/O
         kill -9 "$pid"
-        timeout 10 tail --pid=$fio_pid -f /dev/null || fail "I/O still running 10 s after kill -9 (round $round)"
+        t0=$SECONDS
+        if ! timeout 10 tail --pid=$fio_pid -f /dev/null; then
+            kill_evidence "$pid" "$fio_pid" "$t0"
+            fail "I/O still running 10 s after kill -9 (round $round)"
+        fi
+        echo "  round $round: fio ended $((SECONDS - t0)) s after kill -9"
         dmesg | grep -q 'BUG:' && { dmesg | grep -A 12 'BUG:' | head -n 20; fail "kernel BUG after kill -9 (round $round)"; }
         "$U" del -n "${dev#/dev/ublkb}" || fail "del after kill (round $round)"
     done
@@ -814,12 +860,27 @@ t_batch_io() {
         cmp -n $((8 << 20)) "$dev" /dev/zero || fail "discarded range is not zeros ($mode)"
         "$U" del -n "$id" || fail "del ($mode)"
     done
+}
+
+# The del half of t_batch_io, a scenario of its own so that each half fits the per-scenario
+# limit on a slow day (the two verify rounds alone took 540 s of its 600 once). 6.12: nothing
+# to do (t_batch_io checks the refusal there).
+t_batch_io_del_under_io() {
+    is_7x || fail "needs UBLK_F_BATCH_IO (7.x): run it on 7.3"
     dev=$(add_dev --size 128M -q 2 --batch-io) || fail "add for del under I/O"; id=${dev#/dev/ublkb}
+    io0=$(io_count "$dev")
     fio --name=busy --filename="$dev" --direct=1 --ioengine=io_uring --rw=randrw --bs=4k --iodepth=32 \
         --numjobs=2 --time_based --runtime=120 --size=128M > /tmp/fio-busy.out 2>&1 &
     fio_pid=$!
-    sleep 3
-    timeout 60 "$U" del --force -n "$id" || fail "del under I/O exited $?"
+    await_io "$dev" "$io0"
+    # Bounded like t_del_during_fio: del's own work, 30 s beyond a no-op ublk call (a JVM start,
+    # 40-80 s under emulation beside this load) under the same load; 240 s catches a hang.
+    b0=$SECONDS; "$U" --version >/dev/null; base=$((SECONDS - b0))
+    t0=$SECONDS
+    timeout 240 "$U" del --force -n "$id" || fail "del under I/O exited $? after $((SECONDS - t0)) s (a no-op ublk call: $base s)"
+    took=$((SECONDS - t0))
+    echo "  del under I/O took $took s; a no-op ublk call $base s"
+    [ "$took" -le $((base + 30)) ] || fail "del under I/O took $took s, more than 30 s beyond a no-op call ($base s)"
     timeout 20 tail --pid=$fio_pid -f /dev/null || fail "fio still running 20 s after del"
     [ "$(dev_count)" -eq 0 ] || fail "device left after del under I/O"
     if grep -q "stopped serving" "/run/jublk/ublk$id.log" 2>/dev/null; then
@@ -1267,8 +1328,14 @@ nothing_left() {
 # devices (the runner counts it so), not something the second, forced pass may hide. The
 # forced pass only makes the VM usable for the scenarios after it.
 cleanup_between() {
-    nothing_left && return 0
-    local rc=0
+    local rc=0 f
+    # Something wrote to a ublk node that did not exist: the file would hide the next disk's node.
+    for f in /dev/ublkb* /dev/ublkc*; do
+        [ -e "$f" ] && [ ! -b "$f" ] && [ ! -c "$f" ] || continue
+        echo "clean-up: $f is a regular file (a program wrote to a missing device node); removed"
+        rm -f "$f"; rc=1
+    done
+    nothing_left && return $rc
     for m in /mnt/jublk-*; do umount "$m" 2>/dev/null || true; done
     # Bounded: a server that stopped completing requests makes STOP_DEV wait (privileged
     # ublk devices have no request timeout); killing it lets the kernel abort the I/O.
@@ -1288,7 +1355,8 @@ cleanup_between() {
 CORE=(t_features_names_every_bit t_fio_verify_2_queues t_one_mib_sequential_fills
       t_ext4_mkfs_mount_fsck t_discard_releases_memory t_flush_releases_memory_and_reads_zeros
       t_kill9_server_under_io t_copy_mode_buffer_verifies t_null_target_moves_no_data
-      t_del_refuses_mounted_unless_force t_resize_grows_and_shrinks t_no_part_scan_option t_batch_io t_io_scheduler
+      t_del_refuses_mounted_unless_force t_resize_grows_and_shrinks t_no_part_scan_option t_batch_io
+      t_batch_io_del_under_io t_io_scheduler
       t_recover_kill9_512m_user_copy_fio_verify t_recover_kill9_buffer_fio_verify
       t_recover_kill9_4k_user_copy_fio_verify t_recover_ext4_copy_completes t_recover_blocked_io_continues_and_del_fails_it
       t_copy_mode_fixed_verifies t_recover_kill9_fixed_fio_verify
@@ -1304,7 +1372,8 @@ CORE=(t_features_names_every_bit t_fio_verify_2_queues t_one_mib_sequential_fill
 # leaves them out, and recovery from an idle kill runs on both kernels.
 SEVEN_ONLY=(t_recover_kill9_512m_user_copy_fio_verify t_recover_kill9_buffer_fio_verify
             t_recover_kill9_4k_user_copy_fio_verify t_recover_ext4_copy_completes t_recover_kill9_fixed_fio_verify
-            t_powercut_cache_none_loses_nothing t_powercut_sqlite_full_keeps_commits t_powercut_sqlite_off_loses_commits)
+            t_powercut_cache_none_loses_nothing t_powercut_sqlite_full_keeps_commits t_powercut_sqlite_off_loses_commits
+            t_batch_io_del_under_io)   # (BATCH_IO is 7.x: on 6.12 t_batch_io checks the refusal)
 
 if [ "${1:-}" = --cleanup ]; then
     cleanup_between

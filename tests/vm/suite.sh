@@ -203,6 +203,7 @@ t_del_during_fio() {
         --time_based --runtime=120 --size=256M > /tmp/fio-busy.out 2>&1 &
     fio_pid=$!
     await_io "$dev" "$io0"
+    sleep 2   # past fio's start: both calls below are timed under the same steady load
     # Under emulation a JVM start alone takes several seconds (more with fio running), so
     # the bound is on del's own work: 10 s beyond a no-op ublk call under the same load.
     b0=$(date +%s.%N); "$U" --version >/dev/null; b1=$(date +%s.%N)
@@ -873,6 +874,7 @@ t_batch_io_del_under_io() {
         --numjobs=2 --time_based --runtime=120 --size=128M > /tmp/fio-busy.out 2>&1 &
     fio_pid=$!
     await_io "$dev" "$io0"
+    sleep 2   # past fio's start: both calls below are timed under the same steady load
     # Bounded like t_del_during_fio: del's own work, 30 s beyond a no-op ublk call (a JVM start,
     # 40-80 s under emulation beside this load) under the same load; 240 s catches a hang.
     b0=$SECONDS; "$U" --version >/dev/null; base=$((SECONDS - b0))

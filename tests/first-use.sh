@@ -53,20 +53,9 @@ done
 # Debian 12's archive (main, updates, security), its lists in a private state under $scratch,
 # and an empty package status: every package and dependency must come from the archive.
 apt_state=$scratch/apt
-mkdir -p "$apt_state/lists/partial" "$apt_state/cache/archives/partial" "$apt_state/none"
+private_apt_init "$apt_state" "debian bookworm" "debian bookworm-updates" "debian-security bookworm-security"
 : > "$apt_state/status"
-key=/usr/share/keyrings/debian-archive-keyring.gpg
-cat > "$apt_state/sources.list" <<EOF
-deb [signed-by=$key] http://deb.debian.org/debian bookworm main
-deb [signed-by=$key] http://deb.debian.org/debian bookworm-updates main
-deb [signed-by=$key] http://deb.debian.org/debian-security bookworm-security main
-EOF
-fresh_apt() {
-    LC_ALL=C apt-get -o Dir::Etc::SourceList="$apt_state/sources.list" -o Dir::Etc::SourceParts="$apt_state/none" \
-        -o Dir::State::Lists="$apt_state/lists" -o Dir::Cache="$apt_state/cache" \
-        -o Dir::Etc::Preferences="$apt_state/none/preferences" -o Dir::Etc::PreferencesParts="$apt_state/none" \
-        -o Dir::State::status="$apt_state/status" -o APT::Architecture=amd64 "$@"
-}
+fresh_apt() { private_apt "$apt_state" apt-get "$@"; }
 mapfile -t wanted < <(bash tests/setup-host.sh --print-packages)
 if [ ${#wanted[@]} -eq 0 ]; then
     bad "tests/setup-host.sh --print-packages listed no package"

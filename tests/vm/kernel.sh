@@ -61,22 +61,35 @@ vm_cached_fallback() {
     [ -z "$ready" ] || dirname "$ready"
 }
 
-# apt-get/apt-cache with the line's private state.
-vm_apt() {
-    local tool=$1; shift
-    local d="$JUBLK_VM_CACHE/apt-$vm_suite"
-    # Empty folders of its own for the parts apt would otherwise read from the host (a missing
-    # folder makes apt warn on every call).
-    "$tool" -o Dir::Etc::SourceList="$d/sources.list" -o Dir::Etc::SourceParts="$d/none" \
+# apt-get or apt-cache ($2, then its arguments) with a private state in folder $1: its own
+# sources.list, lists and cache, nothing read from the host's apt configuration (empty folders
+# of its own for the parts apt would read from there: a missing one makes apt warn on every
+# call); with a file $1/status, that package status instead of the machine's.
+private_apt() {
+    local d=$1 tool=$2; shift 2
+    local status=()
+    [ -f "$d/status" ] && status=(-o Dir::State::status="$d/status")
+    LC_ALL=C "$tool" -o Dir::Etc::SourceList="$d/sources.list" -o Dir::Etc::SourceParts="$d/none" \
         -o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" -o Dir::Etc::Preferences="$d/none/preferences" \
-        -o Dir::Etc::PreferencesParts="$d/none" -o APT::Architecture=amd64 "$@"
+        -o Dir::Etc::PreferencesParts="$d/none" -o APT::Architecture=amd64 "${status[@]}" "$@"
 }
+
+# Makes folder $1 a private apt state whose sources.list holds the suites $2... of Debian's
+# archive (each "URL-PATH SUITE", e.g. "debian bookworm"), signed by Debian's archive keys.
+private_apt_init() {
+    local d=$1 s; shift
+    mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/none"
+    for s in "$@"; do
+        echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/${s% *} ${s#* } main"
+    done > "$d/sources.list"
+}
+
+# apt-get/apt-cache with the line's private state.
+vm_apt() { private_apt "$JUBLK_VM_CACHE/apt-$vm_suite" "$@"; }
 
 vm_apt_update() {
     local d="$JUBLK_VM_CACHE/apt-$vm_suite"
-    mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/none"
-    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $vm_suite main" \
-        > "$d/sources.list"
+    private_apt_init "$d" "debian $vm_suite"
     # --error-on=any: a transient fetch error fails the update (by default apt only warns, and
     # the empty lists would then read as "the line has no kernel").
     vm_apt apt-get update --error-on=any -q > "$d/update.log" 2>&1 && return

@@ -39,6 +39,42 @@ await_io() {
     done
     fail "no I/O reached $1 within 60 s of starting fio"
 }
+# Starts fio on device $1 in the background (its pid in fio_pid, its output in $2) and returns
+# once the device has completed fio's first request and $3 more seconds have passed.
+fio_under_way() {  # $1 device, $2 output file, $3 seconds to settle, then fio's job options
+    local dev=$1 out=$2 settle=$3 io0; shift 3
+    io0=$(io_count "$dev")
+    fio --filename="$dev" "$@" > "$out" 2>&1 &
+    fio_pid=$!
+    await_io "$dev" "$io0"
+    sleep "$settle"
+}
+# kill -9 of server $1 under the fio of fio_under_way: its I/O must end within 10 s ($2 names
+# the moment in the messages); if not, prints where server and fio are, and fails.
+kill9_ends_io() {  # $1 server pid, $2 what
+    local t0
+    kill -9 "$1"
+    t0=$SECONDS
+    if ! timeout 10 tail --pid="$fio_pid" -f /dev/null; then
+        kill_evidence "$1" "$fio_pid" "$t0"
+        fail "I/O still running 10 s after kill -9 ($2)"
+    fi
+    echo "  fio ended $((SECONDS - t0)) s after kill -9 ($2)"
+}
+# 'ublk del --force' of device $1 under the load of fio_under_way, bounded on del's own work:
+# at most $2 s beyond a no-op ublk call timed under the same load (under emulation a JVM start
+# alone takes several seconds, more beside fio); $3 s is the hang limit.
+del_beyond_jvm_start() {  # $1 id, $2 margin, $3 limit
+    local b0 b1 t0 t1 rc base took
+    b0=$(date +%s.%N); "$U" --version >/dev/null; b1=$(date +%s.%N)
+    t0=$(date +%s.%N)
+    timeout "$3" "$U" del --force -n "$1"; rc=$?
+    t1=$(date +%s.%N)
+    base=$(echo "$b1 - $b0" | bc); took=$(echo "$t1 - $t0" | bc)
+    echo "  del took $took s (exit $rc); a no-op ublk call took $base s under the same load"
+    [ $rc -eq 0 ] || fail "del exited $rc"
+    [ "$(echo "$took - $base <= $2" | bc)" -eq 1 ] || fail "del took more than $2 s beyond JVM start"
+}
 expect() { local what=$1; shift; "$@" || fail "$what"; }
 dev_count() { ls /sys/class/ublk-char 2>/dev/null | grep -c '^ublkc' || true; }
 list_json() { "$U" list --json; }
@@ -198,22 +234,10 @@ t_terabyte_disk_is_sparse() {
 t_del_during_fio() {
     dev=$(add_dev --size 256M) || fail "add"
     id=${dev#/dev/ublkb}
-    io0=$(io_count "$dev")
-    fio --name=busy --filename="$dev" --direct=1 --ioengine=io_uring --rw=randwrite --bs=4k --iodepth=16 \
-        --time_based --runtime=120 --size=256M > /tmp/fio-busy.out 2>&1 &
-    fio_pid=$!
-    await_io "$dev" "$io0"
-    sleep 2   # past fio's start: both calls below are timed under the same steady load
-    # Under emulation a JVM start alone takes several seconds (more with fio running), so
-    # the bound is on del's own work: 10 s beyond a no-op ublk call under the same load.
-    b0=$(date +%s.%N); "$U" --version >/dev/null; b1=$(date +%s.%N)
-    t0=$(date +%s.%N)
-    timeout 60 "$U" del --force -n "$id"; rc=$?
-    t1=$(date +%s.%N)
-    base=$(echo "$b1 - $b0" | bc); took=$(echo "$t1 - $t0" | bc)
-    echo "  del took $took s (exit $rc); a no-op ublk call took $base s under the same load"
-    [ $rc -eq 0 ] || fail "del exited $rc"
-    [ "$(echo "$took - $base <= 10" | bc)" -eq 1 ] || fail "del took more than 10 s beyond JVM start"
+    # 2 s past fio's first request: the no-op call and the del are timed under the same steady load.
+    fio_under_way "$dev" /tmp/fio-busy.out 2 --name=busy --direct=1 --ioengine=io_uring --rw=randwrite --bs=4k \
+        --iodepth=16 --time_based --runtime=120 --size=256M
+    del_beyond_jvm_start "$id" 10 60
     timeout 20 tail --pid=$fio_pid -f /dev/null || fail "fio still running 20 s after del"
     wait $fio_pid; frc=$?
     echo "  fio exit $frc"; tail -n 3 /tmp/fio-busy.out
@@ -243,19 +267,9 @@ t_kill9_server_under_io() {
     dev=$(add_dev --size 256M) || fail "add"
     id=${dev#/dev/ublkb}
     pid=$(list_json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['server_pid'])")
-    io0=$(io_count "$dev")
-    fio --name=busy --filename="$dev" --direct=1 --ioengine=io_uring --rw=randrw --bs=4k --iodepth=16 \
-        --time_based --runtime=120 --size=256M > /tmp/fio-kill.out 2>&1 &
-    fio_pid=$!
-    await_io "$dev" "$io0"
-    sleep 2
-    kill -9 "$pid"
-    t0=$SECONDS
-    if ! timeout 10 tail --pid=$fio_pid -f /dev/null; then
-        kill_evidence "$pid" "$fio_pid" "$t0"
-        fail "I/O still running 10 s after kill -9 (hang)"
-    fi
-    echo "  fio ended $((SECONDS - t0)) s after kill -9"
+    fio_under_way "$dev" /tmp/fio-kill.out 2 --name=busy --direct=1 --ioengine=io_uring --rw=randrw --bs=4k \
+        --iodepth=16 --time_based --runtime=120 --size=256M
+    kill9_ends_io "$pid" "round 1"
     "$U" list
     state=$(list_json | python3 -c "import json,sys; d=json.load(sys.stdin)[0]; print(d['state'], d['server_pid'], d['block_device'])")
     echo "  list says: $state"
@@ -270,19 +284,10 @@ t_kill9_server_under_io() {
     for round in $rounds; do
         dev=$(add_dev --size 64M) || fail "add (round $round)"
         pid=$(server_pid)
-        io0=$(io_count "$dev")
-        fio --name=busy --filename="$dev" --direct=1 --ioengine=io_uring --rw=randrw --bs=4k --iodepth=16 \
-            --time_based --runtime=120 --size=64M > /tmp/fio-kill.out 2>&1 &
-        fio_pid=$!
-        await_io "$dev" "$io0"
-        sleep $((round - 1))   # kills at different moments of the I/O
-        kill -9 "$pid"
-        t0=$SECONDS
-        if ! timeout 10 tail --pid=$fio_pid -f /dev/null; then
-            kill_evidence "$pid" "$fio_pid" "$t0"
-            fail "I/O still running 10 s after kill -9 (round $round)"
-        fi
-        echo "  round $round: fio ended $((SECONDS - t0)) s after kill -9"
+        # kills at different moments of the I/O
+        fio_under_way "$dev" /tmp/fio-kill.out $((round - 1)) --name=busy --direct=1 --ioengine=io_uring \
+            --rw=randrw --bs=4k --iodepth=16 --time_based --runtime=120 --size=64M
+        kill9_ends_io "$pid" "round $round"
         dmesg | grep -q 'BUG:' && { dmesg | grep -A 12 'BUG:' | head -n 20; fail "kernel BUG after kill -9 (round $round)"; }
         "$U" del -n "${dev#/dev/ublkb}" || fail "del after kill (round $round)"
     done
@@ -869,20 +874,10 @@ t_batch_io() {
 t_batch_io_del_under_io() {
     is_7x || fail "needs UBLK_F_BATCH_IO (7.x): run it on 7.3"
     dev=$(add_dev --size 128M -q 2 --batch-io) || fail "add for del under I/O"; id=${dev#/dev/ublkb}
-    io0=$(io_count "$dev")
-    fio --name=busy --filename="$dev" --direct=1 --ioengine=io_uring --rw=randrw --bs=4k --iodepth=32 \
-        --numjobs=2 --time_based --runtime=120 --size=128M > /tmp/fio-busy.out 2>&1 &
-    fio_pid=$!
-    await_io "$dev" "$io0"
-    sleep 2   # past fio's start: both calls below are timed under the same steady load
-    # Bounded like t_del_during_fio: del's own work, 30 s beyond a no-op ublk call (a JVM start,
-    # 40-80 s under emulation beside this load) under the same load; 240 s catches a hang.
-    b0=$SECONDS; "$U" --version >/dev/null; base=$((SECONDS - b0))
-    t0=$SECONDS
-    timeout 240 "$U" del --force -n "$id" || fail "del under I/O exited $? after $((SECONDS - t0)) s (a no-op ublk call: $base s)"
-    took=$((SECONDS - t0))
-    echo "  del under I/O took $took s; a no-op ublk call $base s"
-    [ "$took" -le $((base + 30)) ] || fail "del under I/O took $took s, more than 30 s beyond a no-op call ($base s)"
+    fio_under_way "$dev" /tmp/fio-busy.out 2 --name=busy --direct=1 --ioengine=io_uring --rw=randrw --bs=4k \
+        --iodepth=32 --numjobs=2 --time_based --runtime=120 --size=128M
+    # A no-op ublk call is 40-80 s under emulation beside this load: 30 s beyond it, 240 s for a hang.
+    del_beyond_jvm_start "$id" 30 240
     timeout 20 tail --pid=$fio_pid -f /dev/null || fail "fio still running 20 s after del"
     [ "$(dev_count)" -eq 0 ] || fail "device left after del under I/O"
     if grep -q "stopped serving" "/run/jublk/ublk$id.log" 2>/dev/null; then

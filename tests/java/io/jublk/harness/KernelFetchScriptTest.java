@@ -71,13 +71,18 @@ class KernelFetchScriptTest {
                 "  'apt-cache show') echo \"Version: $FAKE_APT_DEB_VERSION\" ;;",
                 "  *) exit 1 ;;",
                 "esac", "");
-        for (String tool : List.of("apt-get", "apt-cache")) {
-            Path t = dir.resolve(tool);
-            Files.writeString(t, stub);
-            assertTrue(t.toFile().setExecutable(true));
-        }
+        writeAptTools(dir, stub);
         return new String[] {"PATH=" + dir + ":" + System.getenv("PATH"), "FAKE_APT_LOG=" + log,
                 "FAKE_APT_NAMES=" + String.join(" ", names), "FAKE_APT_DEB_VERSION=" + debVersion};
+    }
+
+    /** apt-get and apt-cache in {@code dir}, both the executable {@code script}. */
+    private static void writeAptTools(Path dir, String script) throws IOException {
+        for (String tool : List.of("apt-get", "apt-cache")) {
+            Path t = dir.resolve(tool);
+            Files.writeString(t, script);
+            assertTrue(t.toFile().setExecutable(true));
+        }
     }
 
     private static String[] concat(String[] a, String... b) {
@@ -195,10 +200,7 @@ class KernelFetchScriptTest {
         // No stand-in for update: an apt-get that fails everything, like one without network.
         Path dir = tmp.resolve("bin");
         Files.createDirectories(dir);
-        for (String tool : List.of("apt-get", "apt-cache")) {
-            Files.writeString(dir.resolve(tool), "#!/bin/sh\necho 'E: network unreachable' >&2\nexit 100\n");
-            assertTrue(dir.resolve(tool).toFile().setExecutable(true));
-        }
+        writeAptTools(dir, "#!/bin/sh\necho 'E: network unreachable' >&2\nexit 100\n");
         Result r = run("vm_kernel_dir", "PATH=" + dir + ":" + System.getenv("PATH"), "JUBLK_VM_KERNEL=6.12",
                 "JUBLK_VM_CACHE=" + tmp.resolve("cache"));
         assertNotEquals(0, r.exit);

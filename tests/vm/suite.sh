@@ -235,8 +235,10 @@ t_del_during_fio() {
     dev=$(add_dev --size 256M) || fail "add"
     id=${dev#/dev/ublkb}
     # 2 s past fio's first request: the no-op call and the del are timed under the same steady load.
+    # fio runs until the del ends it: on a slow day the two JVM calls took 118 s together, and a
+    # 120 s fio had then ended by itself before the del (exit 0, "fio saw no errors").
     fio_under_way "$dev" /tmp/fio-busy.out 2 --name=busy --direct=1 --ioengine=io_uring --rw=randwrite --bs=4k \
-        --iodepth=16 --time_based --runtime=120 --size=256M
+        --iodepth=16 --time_based --runtime=600 --size=256M
     del_beyond_jvm_start "$id" 10 60
     timeout 20 tail --pid=$fio_pid -f /dev/null || fail "fio still running 20 s after del"
     wait $fio_pid; frc=$?
@@ -875,7 +877,7 @@ t_batch_io_del_under_io() {
     is_7x || fail "needs UBLK_F_BATCH_IO (7.x): run it on 7.3"
     dev=$(add_dev --size 128M -q 2 --batch-io) || fail "add for del under I/O"; id=${dev#/dev/ublkb}
     fio_under_way "$dev" /tmp/fio-busy.out 2 --name=busy --direct=1 --ioengine=io_uring --rw=randrw --bs=4k \
-        --iodepth=32 --numjobs=2 --time_based --runtime=120 --size=128M
+        --iodepth=32 --numjobs=2 --time_based --runtime=600 --size=128M   # until the del ends it
     # A no-op ublk call is 40-80 s under emulation beside this load: 30 s beyond it, 240 s for a hang.
     del_beyond_jvm_start "$id" 30 240
     timeout 20 tail --pid=$fio_pid -f /dev/null || fail "fio still running 20 s after del"

@@ -9,11 +9,16 @@
 # Prints one PASS/FAIL line per scenario and a closing "VM: N passed, N failed".
 set -u
 ROOT=$(pwd)
-U="$ROOT/packaging/ublk"
+# $U: the suite's 'ublk' — through the CLI session (one JVM for every call, started below; see
+# tests/vm/ublk-session.sh) unless JUBLK_VM_CLI_SESSION=0; $UREAL: the launcher itself, a JVM
+# per call, for what only a fresh process shows (its stderr whole, the JVM's own messages).
+UREAL="$ROOT/packaging/ublk"
+if [ "${JUBLK_VM_CLI_SESSION:-1}" = 0 ]; then U=$UREAL; else U="$ROOT/tests/vm/ublk-session.sh"; fi
+CLI_SESSION_DIR=/run/jublk-cli-session
 OUT=${JUBLK_VM_OUT:-/tmp/jublk-vm-results}
 LOGS="$OUT/tests"
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
-export U ROOT
+export U UREAL ROOT
 . "$ROOT/tests/vm/evidence.sh"
 CP="$ROOT/target/classes:$ROOT/target/test-classes:$ROOT/target/lib/*"
 
@@ -311,6 +316,7 @@ t_sigterm_deletes_device_and_exits_0() {
 
 t_bad_input() {
     run_bad "size 0" 2 -- add -t ram --size 0
+    U=$UREAL run_bad "size 0, in a JVM of its own (the launcher)" 2 -- add -t ram --size 0
     run_bad "size not a multiple of the block size" 2 -- add -t ram --size 1000
     run_bad "size 6144 with 4096-byte blocks" 2 -- add -t ram --size 6144 --logical-block-size 4096
     run_bad "--size banana" 2 -- add -t ram --size banana
@@ -1374,6 +1380,35 @@ SEVEN_ONLY=(t_recover_kill9_512m_user_copy_fio_verify t_recover_kill9_buffer_fio
             t_powercut_cache_none_loses_nothing t_powercut_sqlite_full_keeps_commits t_powercut_sqlite_off_loses_commits
             t_batch_io_del_under_io)   # (BATCH_IO is 7.x: on 6.12 t_batch_io checks the refusal)
 
+# The CLI session: one JVM (tests/java/io/jublk/harness/CliSession.java) that runs the suite's
+# ublk calls, so a call costs a fraction of a second instead of a JVM start (5-10 s under the
+# emulator, twice that on a slow day). Started by the runner, outside every scenario's session,
+# so a scenario's clean-up does not end it; restarted (and said so) if it has died.
+cli_session_alive() { [ -s "$CLI_SESSION_DIR/ready" ] && kill -0 "$(cat "$CLI_SESSION_DIR/ready")" 2>/dev/null; }
+start_cli_session() {
+    [ "$U" = "$UREAL" ] && return 0
+    local i pid
+    rm -rf "$CLI_SESSION_DIR"; mkdir -p "$CLI_SESSION_DIR"; mkfifo "$CLI_SESSION_DIR/requests"
+    JUBLK_LAUNCHER="$UREAL" setsid java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
+        --enable-native-access=ALL-UNNAMED -Djna.library.path="$ROOT/target/native" \
+        -Djna.boot.library.path="$ROOT/target/native" -Djna.platform.library.path="$ROOT/target/native" \
+        -cp "$CP" io.jublk.harness.CliSession "$CLI_SESSION_DIR" >> "$OUT/cli-session.log" 2>&1 < /dev/null &
+    pid=$!
+    for i in $(seq 600); do
+        [ -s "$CLI_SESSION_DIR/ready" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.2
+    done
+    if ! cli_session_alive; then
+        echo "the CLI session did not start (log: $OUT/cli-session.log); every call starts a JVM"
+        tail -n 5 "$OUT/cli-session.log"
+        kill -9 "$pid" 2>/dev/null; rm -rf "$CLI_SESSION_DIR"
+        return 1
+    fi
+    cat "/proc/$(cat "$CLI_SESSION_DIR/ready")/cgroup" > "$CLI_SESSION_DIR/cgroup"
+}
+export JUBLK_CLI_SESSION=$CLI_SESSION_DIR
+
 if [ "${1:-}" = --cleanup ]; then
     cleanup_between
     exit $?
@@ -1399,8 +1434,13 @@ passed=0; failed=0; failed_names=()
 # failed: if the VM is killed by vm.sh's time limit, what it says is still true.
 save_counts() { echo "$passed $(( ${#tests[@]} - passed ))" > "$OUT/vm-counts"; }
 save_counts
+start_cli_session
 for i in "${!tests[@]}"; do
     t=${tests[$i]}
+    if [ "$U" != "$UREAL" ] && ! cli_session_alive; then
+        echo "the CLI session had ended (log: $OUT/cli-session.log); starting a new one"
+        start_cli_session
+    fi
     start=$(date +%s)
     bounded "$TEST_TIMEOUT" bash "$0" --one "$t" > "$LOGS/$t.log" 2>&1; rc=$?
     scenario_rc=$rc

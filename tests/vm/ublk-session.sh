@@ -1,0 +1,42 @@
+#!/bin/bash
+# The VM suite's 'ublk': runs the command line in the suite's CLI session (one JVM for all
+# calls, tests/java/io/jublk/harness/CliSession.java) instead of starting a JVM per call — the
+# same Main.run, output and exit code. Calls one JVM cannot make for the caller go to the real
+# launcher: another user, another cgroup, an environment the server must inherit
+# (JUBLK_TEST_FAULT, NOTIFY_SOCKET, ...), or --foreground (serves in the calling process).
+#
+#   JUBLK_CLI_SESSION   folder of a running session (requests FIFO, ready = its pid)
+#   JUBLK_REAL_UBLK     the launcher (default: packaging/ublk beside this checkout)
+# Exits 125 with a message when the session died before answering.
+real=${JUBLK_REAL_UBLK:-$(dirname "$(readlink -f "$0")")/../../packaging/ublk}
+session=${JUBLK_CLI_SESSION:-}
+direct() { exec "$real" "$@"; }
+
+[ -n "$session" ] && [ -p "$session/requests" ] && [ -s "$session/ready" ] || direct "$@"
+read -r spid < "$session/ready"
+kill -0 "$spid" 2>/dev/null || direct "$@"
+[ "$(id -u)" -eq 0 ] || direct "$@"
+[ "$(< /proc/self/cgroup)" = "$(< "$session/cgroup")" ] || direct "$@"
+for v in JUBLK_TEST_FAULT NOTIFY_SOCKET JUBLK_JAVA_OPTS JUBLK_ROLE JUBLK_HOME JUBLK_LIBDIR; do
+    [ -z "${!v+set}" ] || direct "$@"
+done
+for a in "$@"; do [ "$a" != --foreground ] || direct "$@"; done
+
+req=$(mktemp -d "$session/call.XXXXXX") || exit 125
+trap 'rm -rf "$req"' EXIT
+printf '%s\0' "$@" > "$req/argv"
+mkfifo "$req/done"
+exec {done}<> "$req/done"        # held open: the session's answer never blocks, nor does our read
+exec {requests}<> "$session/requests"   # read-write: never blocks, even if the session just died
+echo "$req" >&"$requests"
+rc=""
+while ! read -r -t 1 -u "$done" rc; do
+    if ! kill -0 "$spid" 2>/dev/null; then
+        cat "$req/out" 2>/dev/null; cat "$req/err" >&2 2>/dev/null
+        echo "ublk-session: the CLI session (pid $spid) ended before answering: $*" >&2
+        exit 125
+    fi
+done
+cat "$req/out"
+cat "$req/err" >&2
+exit "$rc"

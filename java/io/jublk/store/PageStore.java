@@ -223,6 +223,14 @@ public final class PageStore implements AutoCloseable {
         return pages.countSet(firstPage, lastPage);
     }
 
+    /**
+     * Counts page {@code page} as holding data whatever the limit: a power cut put back content
+     * a discard had released, with memory already held by the write cache's saved copy.
+     */
+    public void markPageUsed(long page) {
+        pages.markUsed(page, page);
+    }
+
     /** True if page {@code page} (of {@link #PAGE_SIZE} bytes) holds data. */
     public boolean isPageUsed(long page) {
         return pages.isUsed(page);

@@ -93,7 +93,7 @@ public final class PageTracker implements AutoCloseable {
 
     /**
      * Marks pages [first, last] as holding data whatever the limit: they already do (a
-     * recovered store's content). Only before any request is served.
+     * recovered store's content, or one a power cut put back). Only with no request in flight.
      */
     public void markUsed(long first, long last) {
         if (last >= first) used.addAndGet(setRange(first, last));

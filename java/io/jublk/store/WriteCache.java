@@ -155,6 +155,12 @@ public final class WriteCache implements AutoCloseable {
         for (long p : pages) {
             long base = p * PAGE;
             boolean empty = wasEmpty.isUsed(p);
+            // A discard or write-zeroes since the flush released the store page (its bit is
+            // clear, reads give zeros): what is undone must go back *with* the bit, or the
+            // device would keep reading zeros and a later sub-page write would bring back the
+            // rest of the old page — sectors changing without a write. Its memory is counted
+            // whatever the limit: the saved copy holds as much, and dropSaved gives that back.
+            boolean inStore = store.isPageUsed(p);
             boolean all = true;
             for (int off = 0; off < PAGE; off += unit) {
                 boolean undo = loss == Loss.ALL || random.nextBoolean();
@@ -163,10 +169,17 @@ public final class WriteCache implements AutoCloseable {
                     continue;
                 }
                 undone++;
+                // A page that was zeros at the flush and is out of the store reads zeros
+                // already; copying its zeros in would fault in a page nobody counts.
+                if (empty && !inStore) continue;
+                if (!inStore) {
+                    store.markPageUsed(p);
+                    inStore = true;
+                }
                 Native.jublk_memcpy(store.address(base + off), shadowBase + base + off, unit);
             }
             // A page that was never written and is undone whole goes back to using no memory.
-            if (empty && all && base < store.size()) store.zero(base, Math.min(PAGE, store.size() - base));
+            if (empty && all && inStore && base < store.size()) store.zero(base, Math.min(PAGE, store.size() - base));
         }
         cuts++;
         lostBlocks += undone;

@@ -109,6 +109,66 @@ class WriteCacheTest {
         assertTrue(torn, "--tear leaves some block with old and new sectors");
     }
 
+    /** What a READ of [offset, offset+length) through the device returns (as the queue copies it). */
+    byte[] readThroughDisk(long offset, int length) {
+        byte[] out = new byte[length];
+        long base = store.address(0);
+        disk.read(offset, length, c, (requestOffset, source, n) -> {
+            if (source != 0) System.arraycopy(store.read(source - base, n), 0, out, requestOffset, n);
+        });
+        assertEquals(length, c.result, "read");
+        if (!c.delivered && c.address != 0) return store.read(c.address - base, length);
+        return out;
+    }
+
+    @Test
+    void aDiscardThatWasNotDurableIsUndoneAsTheDeviceReadsIt() {
+        write(0, filled(2 * PAGE, 'A'), false);
+        flush();
+        disk.discard(0, 2 * PAGE, c);
+        assertArrayEquals(new byte[2 * PAGE], readThroughDisk(0, 2 * PAGE));
+        cache.cut(WriteCache.Loss.ALL, 0, false, 512);
+        cache.powerOn();
+        assertArrayEquals(filled(2 * PAGE, 'A'), readThroughDisk(0, 2 * PAGE), "the durable data is back");
+        assertEquals(2L * PAGE, store.usedBytes(), "and counted");
+        // A later sub-page write changes its sector only.
+        write(0, filled(512, 'B'), false);
+        byte[] page = readThroughDisk(0, PAGE);
+        assertArrayEquals(filled(512, 'B'), Arrays.copyOfRange(page, 0, 512));
+        assertArrayEquals(filled(PAGE - 512, 'A'), Arrays.copyOfRange(page, 512, PAGE));
+    }
+
+    @Test
+    void aTornCutOfADiscardLeavesEachSectorOldOrZerosAndTheCountExact() {
+        write(0, filled(4 * PAGE, 'A'), false);
+        flush();
+        disk.discard(0, 4 * PAGE, c);
+        long undone = cache.cut(WriteCache.Loss.RANDOM, 11, true, 4096);
+        cache.powerOn();
+        byte[] all = readThroughDisk(0, 4 * PAGE);
+        long old = 0;
+        for (int s = 0; s < all.length; s += 512) {
+            byte[] sector = Arrays.copyOfRange(all, s, s + 512);
+            boolean a = Arrays.equals(filled(512, 'A'), sector), zero = Arrays.equals(new byte[512], sector);
+            assertTrue(a || zero, "sector " + s / 512 + " is neither the old data nor zeros");
+            if (a) old++;
+        }
+        assertEquals(undone, old, "every undone sector reads the old data, every kept one zeros");
+        assertTrue(old > 0 && old < 32, "a torn cut mixes (" + old + " of 32)");
+        assertEquals(store.residentPagesByMincore() * PAGE, store.usedBytes(), "counted = in memory");
+    }
+
+    @Test
+    void undoingADiscardOfAPageWrittenSinceTheFlushCostsNoMemory() {
+        write(0, filled(2 * PAGE, 'A'), false);   // never durable: was zeros at the last flush
+        disk.discard(0, 2 * PAGE, c);
+        cache.cut(WriteCache.Loss.RANDOM, 5, true, 4096);
+        cache.powerOn();
+        assertArrayEquals(new byte[2 * PAGE], readThroughDisk(0, 2 * PAGE));
+        assertEquals(0, store.usedBytes());
+        assertEquals(0, store.residentPagesByMincore(), "no page faulted in");
+    }
+
     @Test
     void aDiscardThatWasNotDurableIsUndone() {
         write(0, filled(2 * PAGE, 'A'), false);

@@ -990,6 +990,34 @@ t_recover_ext4_copy_completes() {
     rm -rf "$src"
 }
 
+# 'add --or-recover' (jublk@.service) recovers a killed server at most 3 times in 10 minutes;
+# then it refuses, and the disk stays with its data for the admin: recover (count reset) or del.
+t_auto_recovery_gives_up_and_keeps_the_data() {
+    local dev id k out rc
+    dev=$(add_dev --size 64M -n 3 --recoverable) || fail "add"; id=${dev#/dev/ublkb}
+    head -c $((16 << 20)) /dev/urandom > /tmp/auto-16m
+    dd if=/tmp/auto-16m of="$dev" bs=1M oflag=direct status=none || fail "write"
+    for k in 1 2 3; do
+        kill -9 "$(server_pid)"; await_quiesced "$id"
+        "$U" add -t ram --size 64M -n "$id" --recoverable --or-recover > /dev/null || fail "--or-recover after kill $k"
+    done
+    kill -9 "$(server_pid)"; await_quiesced "$id"
+    out=$("$U" add -t ram --size 64M -n "$id" --recoverable --or-recover 2>&1); rc=$?
+    echo "  after 4 kills: exit $rc: $out"
+    [ "$rc" -eq 1 ] || fail "the fourth --or-recover exited $rc, want 1 (FAILED)"
+    printf '%s' "$out" | grep -q "ublk recover -n $id" || fail "the refusal does not say how to recover"
+    "$U" list > /tmp/list.out
+    grep -q "^$id  *QUIESCED" /tmp/list.out || { cat /tmp/list.out; fail "the disk is not left QUIESCED"; }
+    [ -e "/run/jublk/mem/ublk$id" ] || fail "the store file is gone"
+    "$U" recover -n "$id" > /dev/null || fail "a manual recover after the refusal"
+    cmp -n $((16 << 20)) /tmp/auto-16m "$dev" || fail "data lost"
+    kill -9 "$(server_pid)"; await_quiesced "$id"
+    "$U" add -t ram --size 64M -n "$id" --recoverable --or-recover > /dev/null \
+        || fail "--or-recover refused after a manual recover (the count did not start again)"
+    echo "  the disk and its 16 MiB stayed; 'ublk recover' took it over and started the count again"
+    "$U" del -n "$id" || fail "del"
+}
+
 t_recover_blocked_io_continues_and_del_fails_it() {
     local dev id dd_pid t0
     dev=$(add_dev --size 64M --recoverable) || fail "add"

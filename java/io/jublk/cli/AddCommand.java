@@ -99,7 +99,7 @@ final class AddCommand implements Callable<Integer> {
     boolean recoverable;
 
     @Option(names = "--or-recover",
-            description = "With -n ID: if disk ID is a --recoverable disk whose server died, take it over with the settings it was added with (as 'ublk recover') instead of adding a disk. What jublk@.service runs, so that systemd restarting a killed server brings the same data back. At most " + AutoRecovery.MAX_RECOVERIES + " such recoveries within " + (AutoRecovery.WINDOW_SECONDS / 60) + " minutes: after that the disk is removed (its I/O fails) and the command fails saying why.")
+            description = "With -n ID: if disk ID is a --recoverable disk whose server died, take it over with the settings it was added with (as 'ublk recover') instead of adding a disk. What jublk@.service runs, so that systemd restarting a killed server brings the same data back. At most " + AutoRecovery.MAX_RECOVERIES + " such recoveries within " + (AutoRecovery.WINDOW_SECONDS / 60) + " minutes: after that the command fails saying why, and the disk stays as it is (its data kept, its I/O waiting) for 'ublk recover' or 'ublk del'.")
     boolean orRecover;
 
     @CommandLine.Mixin
@@ -116,7 +116,7 @@ final class AddCommand implements Callable<Integer> {
             if (id == null) throw new JublkException(Reason.USAGE, "--or-recover needs -n ID: the disk to take over");
             try (io.jublk.ctrl.Control control = io.jublk.ctrl.Control.open()) {
                 if (AutoRecovery.waitingForServer(control, id)) {
-                    AutoRecovery.checkBound(control, id);
+                    AutoRecovery.checkBound(id);
                     DeviceConfig recorded = RecoverCommand.recorded(id);
                     Log.info("device " + id + " has no server: recovering it instead of adding one");
                     return RecoverCommand.takeOver(id, recorded, start);

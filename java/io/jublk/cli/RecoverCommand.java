@@ -39,6 +39,7 @@ final class RecoverCommand implements Callable<Integer> {
         try (Control control = Control.open()) {
             DeviceServer.requireRecoverable(control.getDevInfo(id));
         }
+        AutoRecovery.forgetRecoveries(id);
         return takeOver(id, config, start);
     }
 

@@ -33,6 +33,15 @@ public final class PageTracker implements AutoCloseable {
     public static final long MAX_PAGES = 1L << 33;
 
     private final long pages;
+    private final long words;
+    /**
+     * With a summary ({@link #nextSet} is used): one more bit per chunk of 64 words (4096
+     * pages, 16 MiB of disk), set once any bit of the chunk is, cleared only by releaseAll —
+     * so enumerating the set pages of a mostly empty 32 TiB bitmap reads 256 KiB of summary,
+     * not 1 GiB of bitmap. It lives in the same mapping, after the bitmap.
+     */
+    private final boolean summarized;
+    private final long summaryOffset;
     private final long mapLength;
     private final ByteBuffer bits;
     private long mapAddress;
@@ -41,11 +50,23 @@ public final class PageTracker implements AutoCloseable {
 
     /** @param limitBytes memory limit, or 0 for none */
     public PageTracker(long sizeBytes, long limitBytes) {
+        this(sizeBytes, limitBytes, false);
+    }
+
+    /**
+     * @param limitBytes memory limit, or 0 for none
+     * @param summarized keep the chunk summary {@link #nextSet} uses to skip empty chunks (costs
+     *                   a read per word a set touches: for bookkeeping bitmaps, not the store's)
+     */
+    public PageTracker(long sizeBytes, long limitBytes, boolean summarized) {
         this.pages = (sizeBytes + (1 << PAGE_SHIFT) - 1) >>> PAGE_SHIFT;
         if (pages > MAX_PAGES) throw new IllegalArgumentException("a store of " + sizeBytes + " bytes is too large to track");
         Native.ensureLoaded();
-        long words = (pages + 63) >>> 6;
-        this.mapLength = Math.max(4096, (words * 8 + 4095) / 4096 * 4096);
+        this.words = (pages + 63) >>> 6;
+        this.summarized = summarized;
+        this.summaryOffset = words * 8;
+        long summaryWords = summarized ? (((words + 63) >>> 6) + 63) >>> 6 : 0;
+        this.mapLength = Math.max(4096, ((words + summaryWords) * 8 + 4095) / 4096 * 4096);
         this.mapAddress = NativeException.check("mmap of the page bitmap",
                 Native.jublk_mmap(0, mapLength, Native.PROT_READ | Native.PROT_WRITE,
                         Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0));
@@ -140,7 +161,7 @@ public final class PageTracker implements AutoCloseable {
         used.addAndGet(-n);
     }
 
-    /** Forgets every page and gives the bitmap's own memory back. Only with no request in flight. */
+    /** Forgets every page (and the summary) and gives the bitmap's own memory back. Only with no request in flight. */
     public void releaseAll() {
         NativeException.check("madvise(MADV_DONTNEED) of the page bitmap",
                 Native.jublk_madvise(mapAddress, mapLength, Native.MADV_DONTNEED));
@@ -168,8 +189,51 @@ public final class PageTracker implements AutoCloseable {
             if ((old & mask) == mask) continue;
             while (!WORD.compareAndSet(bits, (int) (w << 3), old, old | mask)) old = word(w);
             added += Long.bitCount(mask & ~old);
+            if (summarized) markChunk(w >>> 6);
         }
         return added;
+    }
+
+    /** Sets chunk {@code c}'s summary bit (after its word was set: a scanner never misses a set bit). */
+    private void markChunk(long c) {
+        int at = (int) (summaryOffset + ((c >>> 6) << 3));
+        long bit = 1L << (c & 63);
+        long old = (long) WORD.getVolatile(bits, at);
+        while ((old & bit) == 0 && !WORD.compareAndSet(bits, at, old, old | bit)) old = (long) WORD.getVolatile(bits, at);
+    }
+
+    /**
+     * The first page at or after {@code from} whose bit is set, or -1: pages in ascending order,
+     * skipping chunks the summary shows empty. Only on a tracker made with a summary.
+     */
+    public long nextSet(long from) {
+        if (!summarized) throw new IllegalStateException("nextSet needs a tracker made with a summary");
+        if (from < 0) from = 0;
+        if (from >= pages) return -1;
+        long w = from >>> 6;
+        long found = word(w) & (-1L << (from & 63));
+        while (found == 0) {
+            if (++w >= words) return -1;
+            if ((w & 63) == 0) {
+                long c = nextMarkedChunk(w >>> 6);
+                if (c < 0) return -1;
+                w = Math.max(w, c << 6);
+            }
+            found = word(w);
+        }
+        long p = (w << 6) + Long.numberOfTrailingZeros(found);
+        return p < pages ? p : -1;
+    }
+
+    /** The first chunk at or after {@code c} whose summary bit is set, or -1. */
+    private long nextMarkedChunk(long c) {
+        long chunks = (words + 63) >>> 6;
+        while (c < chunks) {
+            long sw = (long) WORD.getVolatile(bits, (int) (summaryOffset + ((c >>> 6) << 3))) & (-1L << (c & 63));
+            if (sw != 0) return ((c >>> 6) << 6) + Long.numberOfTrailingZeros(sw);
+            c = ((c >>> 6) + 1) << 6;
+        }
+        return -1;
     }
 
     /** The bits of word {@code w} that fall in pages [first, last]. */

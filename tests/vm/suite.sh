@@ -144,7 +144,9 @@ t_ctrl_round_trip_leaves_nothing() {
 
 # ---------------------------------------------------------------- issue 3: data plane
 fio_matrix() {  # $1 queues
-    dev=$(add_dev --size 256M -q "$1") || fail "add -q $1"
+    # Through the launcher (a JVM of its own that exits once the disk is up, as a user's 'ublk
+    # add' does): the data path of a server whose starter is gone, on both kernels (CORE).
+    dev=$("$UREAL" add -t ram --size 256M -q "$1") || fail "add -q $1"
     for bs in 4k 64k 1M; do
         for qd in 1 32; do
             local size=16M; [ "$bs" = 1M ] && size=64M
@@ -316,7 +318,6 @@ t_sigterm_deletes_device_and_exits_0() {
 
 t_bad_input() {
     run_bad "size 0" 2 -- add -t ram --size 0
-    U=$UREAL run_bad "size 0, in a JVM of its own (the launcher)" 2 -- add -t ram --size 0
     run_bad "size not a multiple of the block size" 2 -- add -t ram --size 1000
     run_bad "size 6144 with 4096-byte blocks" 2 -- add -t ram --size 6144 --logical-block-size 4096
     run_bad "--size banana" 2 -- add -t ram --size banana
@@ -325,6 +326,10 @@ t_bad_input() {
     run_bad "queues 0" 2 -- add -t ram --size 1M -q 0
     run_bad "unknown type" 2 -- add -t floppy --size 1M
     run_bad "del of a missing id" 5 -- del -n 4242
+    # The same through the launcher, a JVM of its own reaching the kernel (JNA, the shim): its
+    # stderr is the whole of what the user sees, the JVM's own warnings included.
+    U=$UREAL run_bad "del of a missing id, in a JVM of its own (the launcher)" 5 -- del -n 4242
+    "$UREAL" list --json | python3 -c 'import json, sys; json.load(sys.stdin)' || fail "list --json through the launcher"
     dev=$(add_dev --size 16M -n 7) || fail "add -n 7"
     [ "$dev" = /dev/ublkb7 ] || fail "asked for id 7, got $dev"
     run_bad "id already in use" 6 -- add -t ram --size 16M -n 7
@@ -537,6 +542,21 @@ t_default_copy_mode_and_poll() {
 server_pid_of() { list_field "$1" server_pid; }
 leftover_files() { ls /run/jublk/ 2>/dev/null | grep -E '^ublk[0-9]+\.(state|sock)$' || true; }
 
+# What a fio that outlives its stop shows: whether its I/O still moves or sits in flight on
+# device $1 (a request the server never completed), whether its processes catch or ignore
+# SIGINT, where they wait in the kernel, and the tail of its output $2.
+fio_stuck_evidence() {
+    local b=${1#/dev/} t n0 n1
+    n0=$(io_count "$1"); sleep 2; n1=$(io_count "$1")
+    echo "  $1: in flight (reads writes) $(cat /sys/block/$b/inflight 2>/dev/null); completed I/O $n0 -> $n1 in 2 s"
+    for t in $(pgrep -x fio); do
+        echo "  fio $t: $(grep -E '^(State|SigIgn|SigCgt):' /proc/$t/status 2>/dev/null | tr '\n\t' '  ') wchan $(cat /proc/$t/wchan 2>/dev/null)"
+        echo "    stack: $(tr '\n' ' ' < /proc/$t/stack 2>/dev/null | cut -c1-300)"
+    done
+    tail -n 8 "$2" | sed 's/^/  fio| /'
+    dmesg | tail -n 5 | sed 's/^/  dmesg: /'
+}
+
 t_flush_under_concurrent_io() {
     dev=$(add_dev --size 256M -q 2) || fail "add"; id=${dev#/dev/ublkb}
     # fio holds the disk open (not exclusively) and writes while flushes release the store
@@ -547,7 +567,11 @@ t_flush_under_concurrent_io() {
     sleep 2
     timeout 240 java -cp "$CP" io.jublk.vm.FlushLoop "$id" 20 200 > /tmp/flush-loop.out 2>&1; rc=$?
     tail -n 3 /tmp/flush-loop.out
-    kill -INT $fio_pid; timeout 30 tail --pid=$fio_pid -f /dev/null || fail "fio did not stop"
+    kill -INT $fio_pid
+    if ! timeout 30 tail --pid=$fio_pid -f /dev/null; then
+        fio_stuck_evidence "$dev" /tmp/fio-flush.out
+        fail "fio did not stop within 30 s of SIGINT"
+    fi
     wait $fio_pid; frc=$?
     [ $rc -eq 0 ] || { cat /tmp/flush-loop.out; fail "a flush under I/O failed"; }
     grep -c '^flush .*exit 0' /tmp/flush-loop.out | grep -qx 20 || fail "not 20 flushes"
@@ -1095,7 +1119,8 @@ t_restart_under_fio_verify() {
     sleep 3
     alive "$fp" || fail "fio ended before the restart"
     t0=$(date +%s)
-    "$U" restart -n "$id" > /dev/null || fail "restart"
+    # Through the launcher: restart waits for the old server, which is then not its own child.
+    "$UREAL" restart -n "$id" > /dev/null || fail "restart"
     new=$(server_pid)
     echo "  restart took $(( $(date +%s) - t0 )) s: server $old -> $new"
     [ -n "$new" ] && [ "$new" != "$old" ] || fail "no new server after restart"
@@ -1422,15 +1447,28 @@ SEVEN_ONLY=(t_recover_kill9_512m_user_copy_fio_verify t_recover_kill9_buffer_fio
 # ublk calls, so a call costs a fraction of a second instead of a JVM start (5-10 s under the
 # emulator, twice that on a slow day). Started by the runner, outside every scenario's session,
 # so a scenario's clean-up does not end it; restarted (and said so) if it has died.
-cli_session_alive() { [ -s "$CLI_SESSION_DIR/ready" ] && kill -0 "$(cat "$CLI_SESSION_DIR/ready")" 2>/dev/null; }
+# Alive and answering (a --version round trip: a session whose reader died would hang every call).
+cli_session_alive() {
+    [ -s "$CLI_SESSION_DIR/ready" ] && kill -0 "$(cat "$CLI_SESSION_DIR/ready")" 2>/dev/null \
+        && timeout 30 "$U" --version > /dev/null 2>&1
+}
+# Calls still running in the session (their arguments), e.g. one whose client a timeout killed.
+cli_calls_in_flight() { cat "$CLI_SESSION_DIR"/inflight/* 2>/dev/null; }
+stop_cli_session() {
+    [ -s "$CLI_SESSION_DIR/ready" ] && kill -9 "$(cat "$CLI_SESSION_DIR/ready")" 2>/dev/null
+    rm -rf "$CLI_SESSION_DIR"
+}
+CLI_SESSION_FAILED=0
 start_cli_session() {
-    [ "$U" = "$UREAL" ] && return 0
+    [ "$U" = "$UREAL" ] || [ "$CLI_SESSION_FAILED" = 1 ] && return 0
     local i pid
-    rm -rf "$CLI_SESSION_DIR"; mkdir -p "$CLI_SESSION_DIR"; mkfifo "$CLI_SESSION_DIR/requests"
-    JUBLK_LAUNCHER="$UREAL" setsid java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
+    stop_cli_session; mkdir -p "$CLI_SESSION_DIR"; mkfifo "$CLI_SESSION_DIR/requests"
+    # The launcher's CLI flags and jar (its manifest brings target/lib), plus the session's class.
+    JUBLK_LAUNCHER="$UREAL" setsid java -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
         --enable-native-access=ALL-UNNAMED -Djna.library.path="$ROOT/target/native" \
         -Djna.boot.library.path="$ROOT/target/native" -Djna.platform.library.path="$ROOT/target/native" \
-        -cp "$CP" io.jublk.harness.CliSession "$CLI_SESSION_DIR" >> "$OUT/cli-session.log" 2>&1 < /dev/null &
+        -cp "$ROOT/target/jublk.jar:$ROOT/target/test-classes" io.jublk.harness.CliSession "$CLI_SESSION_DIR" \
+        >> "$OUT/cli-session.log" 2>&1 < /dev/null &
     pid=$!
     for i in $(seq 600); do
         [ -s "$CLI_SESSION_DIR/ready" ] && break
@@ -1438,12 +1476,12 @@ start_cli_session() {
         sleep 0.2
     done
     if ! cli_session_alive; then
-        echo "the CLI session did not start (log: $OUT/cli-session.log); every call starts a JVM"
+        echo "the CLI session did not start (log: $OUT/cli-session.log); every call starts a JVM from now on"
         tail -n 5 "$OUT/cli-session.log"
-        kill -9 "$pid" 2>/dev/null; rm -rf "$CLI_SESSION_DIR"
+        kill -9 "$pid" 2>/dev/null; stop_cli_session
+        CLI_SESSION_FAILED=1
         return 1
     fi
-    cat "/proc/$(cat "$CLI_SESSION_DIR/ready")/cgroup" > "$CLI_SESSION_DIR/cgroup"
 }
 export JUBLK_CLI_SESSION=$CLI_SESSION_DIR
 
@@ -1475,8 +1513,8 @@ save_counts
 start_cli_session
 for i in "${!tests[@]}"; do
     t=${tests[$i]}
-    if [ "$U" != "$UREAL" ] && ! cli_session_alive; then
-        echo "the CLI session had ended (log: $OUT/cli-session.log); starting a new one"
+    if [ "$U" != "$UREAL" ] && [ "$CLI_SESSION_FAILED" = 0 ] && ! cli_session_alive; then
+        echo "the CLI session had ended or stopped answering (log: $OUT/cli-session.log); starting a new one"
         start_cli_session
     fi
     start=$(date +%s)
@@ -1496,6 +1534,16 @@ for i in "${!tests[@]}"; do
     [ $rc -eq $WEDGED ] && abandon_after_wedge "$t" $((i + 1))
     bounded 150 bash "$0" --cleanup > "$LOGS/$t.cleanup" 2>&1; rc=$?
     [ $rc -eq $WEDGED ] && abandon_after_wedge "clean-up after $t" $((i + 1))
+    # A call that outlived its client (a timeout killed it) would act on the next scenario's
+    # disks, and a JVM per call would have been killed with the scenario: it fails the scenario.
+    if [ -n "$(cli_calls_in_flight)" ]; then
+        echo "  ublk calls still running after the scenario and its clean-up: $(cli_calls_in_flight | tr '\n' ';')" \
+            >> "$LOGS/$t.cleanup"
+        grep -E '^ *State:' /proc/"$(cat "$CLI_SESSION_DIR/ready")"/task/*/status 2>/dev/null | grep -q 'D ' \
+            && abandon_after_wedge "a ublk call of $t (stuck in the kernel)" $((i + 1))
+        stop_cli_session
+        [ $rc -ne 0 ] || rc=1
+    fi
     if [ $rc -ne 0 ]; then
         # What the scenario left could not be deleted: the scenario failed, whatever it said.
         echo "FAIL $t (clean-up after it failed, exit $rc)"; sed 's/^/    | /' "$LOGS/$t.cleanup"
@@ -1505,6 +1553,7 @@ for i in "${!tests[@]}"; do
         save_counts
     fi
 done
+stop_cli_session
 echo "$passed $failed" > "$OUT/vm-counts"
 echo "VM: $passed passed, $failed failed"
 [ $failed -eq 0 ] || echo "VM failures: ${failed_names[*]}"

@@ -2,8 +2,9 @@
 # The VM suite's 'ublk': runs the command line in the suite's CLI session (one JVM for all
 # calls, tests/java/io/jublk/harness/CliSession.java) instead of starting a JVM per call — the
 # same Main.run, output and exit code. Calls one JVM cannot make for the caller go to the real
-# launcher: another user, another cgroup, an environment the server must inherit
-# (JUBLK_TEST_FAULT, NOTIFY_SOCKET, ...), or --foreground (serves in the calling process).
+# launcher: another user, another cgroup, an environment the launcher or the server reads
+# (JUBLK_TEST_FAULT, NOTIFY_SOCKET, JAVA_HOME, ...), --foreground (serves in the calling process)
+# or an @file argument (picocli would expand it against the session's folder).
 #
 #   JUBLK_CLI_SESSION   folder of a running session (requests FIFO, ready = its pid)
 #   JUBLK_REAL_UBLK     the launcher (default: packaging/ublk beside this checkout)
@@ -15,16 +16,20 @@ direct() { exec "$real" "$@"; }
 [ -n "$session" ] && [ -p "$session/requests" ] && [ -s "$session/ready" ] || direct "$@"
 read -r spid < "$session/ready"
 kill -0 "$spid" 2>/dev/null || direct "$@"
-[ "$(id -u)" -eq 0 ] || direct "$@"
+[ "$(id -u)" = "$(stat -c %u "$session/ready")" ] || direct "$@"
 [ "$(< /proc/self/cgroup)" = "$(< "$session/cgroup")" ] || direct "$@"
-for v in JUBLK_TEST_FAULT NOTIFY_SOCKET JUBLK_JAVA_OPTS JUBLK_ROLE JUBLK_HOME JUBLK_LIBDIR; do
-    [ -z "${!v+set}" ] || direct "$@"
+declare -A senv=()   # the session's environment (NUL-separated NAME=VALUE)
+while IFS= read -r -d '' kv; do senv[${kv%%=*}]=${kv#*=}; done < "$session/env"
+for v in JUBLK_TEST_FAULT NOTIFY_SOCKET JUBLK_JAVA_OPTS JUBLK_ROLE JUBLK_HOME JUBLK_LIBDIR JAVA JAVA_HOME \
+         INVOCATION_ID; do
+    if [ -n "${!v+set}" ]; then [ -n "${senv[$v]+set}" ] && [ "${senv[$v]}" = "${!v}" ] || direct "$@"
+    else [ -z "${senv[$v]+set}" ] || direct "$@"; fi
 done
-for a in "$@"; do [ "$a" != --foreground ] || direct "$@"; done
+for a in "$@"; do [ "$a" != --foreground ] && [ "${a:0:1}" != @ ] || direct "$@"; done
 
 req=$(mktemp -d "$session/call.XXXXXX") || exit 125
 trap 'rm -rf "$req"' EXIT
-printf '%s\0' "$@" > "$req/argv"
+if [ $# -eq 0 ]; then : > "$req/argv"; else printf '%s\0' "$@" > "$req/argv"; fi
 mkfifo "$req/done"
 exec {done}<> "$req/done"        # held open: the session's answer never blocks, nor does our read
 exec {requests}<> "$session/requests"   # read-write: never blocks, even if the session just died

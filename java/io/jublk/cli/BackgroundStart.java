@@ -65,11 +65,11 @@ final class BackgroundStart {
 
     int run() throws IOException, InterruptedException {
         Path dir = RunDir.ensure();
-        Path log = dir.resolve("add-" + ProcessHandle.current().pid() + ".log");
+        // Unique per start, not only per process: a log an earlier error message named is kept.
+        Path log = Files.createTempFile(dir, "add-" + ProcessHandle.current().pid() + "-", ".log",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         ProcessBuilder pb = new ProcessBuilder(command());
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        Files.deleteIfExists(log);
-        Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put(ROLE_ENV, SERVER_ROLE);
         pb.environment().put(CONFIG_ENV, config.encode());

@@ -29,7 +29,9 @@ import java.util.List;
  * request folder with {@code argv} (the arguments, each ended by NUL) and a FIFO {@code done}
  * that it holds open, and writes the folder's path as one line to {@code DIR/requests}. The
  * session runs the command in a thread of its own, writing {@code out} and {@code err} in the
- * folder, then writes the exit code as one line to {@code done}.
+ * folder, then writes the exit code as one line to {@code done}. While a call runs, the session
+ * keeps a copy of its arguments in {@code DIR/inflight/}: the runner checks after every scenario
+ * that no call outlived it (a client killed by a timeout does not stop its call here).
  *
  * <p>What the client must not send here, because one JVM cannot do it for a caller: a call with
  * an environment the server must inherit (fault injection, {@code NOTIFY_SOCKET}), from another
@@ -40,8 +42,12 @@ public final class CliSession {
     /** Where the current call's output goes; inherited by threads a command starts. */
     private static final InheritableThreadLocal<PrintStream> CALL_OUT = new InheritableThreadLocal<>();
     private static final InheritableThreadLocal<PrintStream> CALL_ERR = new InheritableThreadLocal<>();
-    /** The exit code reported when a command throws past {@link Main#run} (a bug in the CLI). */
-    static final int UNCAUGHT_EXIT = 70;
+    /**
+     * The exit code when a command throws past {@link Main#run}: 1, as the launcher's JVM exits
+     * with an uncaught exception. After an {@link Error} the session ends itself (this JVM may be
+     * damaged: out of memory, a class that failed to initialise) and the runner starts another.
+     */
+    static final int UNCAUGHT_EXIT = 1;
 
     private CliSession() {}
 
@@ -57,6 +63,13 @@ public final class CliSession {
     static void serve(Path dir) throws IOException {
         routeStandardStreams();
         Path requests = dir.resolve("requests");
+        Files.createDirectories(dir.resolve("inflight"));
+        // The client sends a caller from another cgroup to the launcher (its server must start there).
+        Files.writeString(dir.resolve("cgroup"), Files.readString(Path.of("/proc/self/cgroup")));
+        // ... and one whose environment differs where the launcher or a server reads it.
+        StringBuilder env = new StringBuilder();
+        System.getenv().forEach((k, v) -> env.append(k).append('=').append(v).append('\0'));
+        Files.writeString(dir.resolve("env"), env);
         // Read and write: the session is a writer of its own FIFO, so the reader never sees
         // end-of-file between two clients (a request written then would be lost).
         try (FileChannel ch = FileChannel.open(requests, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -77,15 +90,21 @@ public final class CliSession {
     /** Runs one request folder's command line and reports its exit code to the client. */
     static void runRequest(Path request) {
         int rc;
+        Path inflight = request.getParent().resolve("inflight").resolve(request.getFileName());
+        Error fatal = null;
         try (PrintStream out = new PrintStream(Files.newOutputStream(request.resolve("out")), true, StandardCharsets.UTF_8);
              PrintStream err = new PrintStream(Files.newOutputStream(request.resolve("err")), true, StandardCharsets.UTF_8)) {
             CALL_OUT.set(out);
             CALL_ERR.set(err);
             try {
-                rc = Main.run(readArgs(request.resolve("argv")));
+                String[] args = readArgs(request.resolve("argv"));
+                Files.writeString(inflight, String.join(" ", args) + "\n");
+                rc = Main.run(args);
             } catch (Throwable t) {
+                err.print("Exception in thread \"main\" ");
                 t.printStackTrace(err);
                 rc = UNCAUGHT_EXIT;
+                if (t instanceof Error e) fatal = e;
             } finally {
                 System.out.flush();
                 System.err.flush();
@@ -96,12 +115,21 @@ public final class CliSession {
             System.err.println("cli-session: request " + request + ": " + e);
             rc = UNCAUGHT_EXIT;
         }
+        try {
+            Files.deleteIfExists(inflight);
+        } catch (IOException e) {
+            System.err.println("cli-session: " + e);
+        }
         // Blocks only if the client died before the answer (it holds the FIFO open while it
         // waits); then this daemon thread waits for nobody, which costs nothing.
         try (FileChannel done = FileChannel.open(request.resolve("done"), StandardOpenOption.WRITE)) {
             done.write(StandardCharsets.UTF_8.encode(rc + "\n"));
         } catch (IOException e) {
             System.err.println("cli-session: cannot answer " + request + ": " + e);
+        }
+        if (fatal != null) {
+            System.err.println("cli-session: ending after " + fatal);
+            Runtime.getRuntime().halt(UNCAUGHT_EXIT);
         }
     }
 

@@ -31,7 +31,6 @@ class CliSessionTest {
         savedOut = System.out;
         savedErr = System.err;
         assertEquals(0, new ProcessBuilder("mkfifo", dir.resolve("requests").toString()).start().waitFor());
-        Files.writeString(dir.resolve("cgroup"), Files.readString(Path.of("/proc/self/cgroup")));
         // Stands in for packaging/ublk: says that the call went to the launcher, and with what.
         fakeLauncher = dir.resolve("launcher");
         Files.writeString(fakeLauncher, "#!/bin/sh\necho \"launcher: $*\"\nexit 3\n");
@@ -132,6 +131,30 @@ class CliSessionTest {
         }
     }
 
+    /** The same arguments in a JVM of their own (what the launcher runs) and through the session. */
+    @Test
+    void aCallAnswersAsAJvmOfItsOwnWould() throws Exception {
+        String[][] cases = {{}, {"--help"}, {"--version"}, {"add", "-t", "ram", "--size", "banana"}, {"del", "-n", "424242"},
+                            {"add", "--help"}, {"nonsense"}, {"list", "--json"}};
+        for (String[] args : cases) {
+            String[] cmd = new String[args.length + 4];
+            cmd[0] = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            cmd[1] = "-cp";
+            cmd[2] = System.getProperty("java.class.path");
+            cmd[3] = "io.jublk.cli.Main";
+            System.arraycopy(args, 0, cmd, 4, args.length);
+            Path out = Files.createTempFile(dir, "jvm-out", ""), err = Files.createTempFile(dir, "jvm-err", "");
+            Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            Result own = new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+            Result session = call(args);
+            String what = "ublk " + String.join(" ", args);
+            assertEquals(own.exit, session.exit, what + ": exit code");
+            assertEquals(own.out, session.out, what + ": stdout");
+            assertEquals(own.err, session.err, what + ": stderr");
+        }
+    }
+
     @Test
     void whatOneJvmCannotDoForTheCallerGoesToTheLauncher() throws Exception {
         Result fg = call("add", "-t", "ram", "--size", "1M", "--foreground");
@@ -141,6 +164,12 @@ class CliSessionTest {
         assertEquals("launcher: --version\n", fault.out);
         Result notify = call(new String[] {"NOTIFY_SOCKET=/tmp/x"}, "--version");
         assertEquals("launcher: --version\n", notify.out);
+        Result javaHome = call(new String[] {"JAVA_HOME=/elsewhere"}, "--version");
+        assertEquals("launcher: --version\n", javaHome.out, "a JAVA_HOME other than the session's");
+        Result opts = call(new String[] {"JUBLK_JAVA_OPTS=-Xmx1g"}, "list");
+        assertEquals("launcher: list\n", opts.out);
+        Result argFile = call("@args.txt");
+        assertEquals("launcher: @args.txt\n", argFile.out, "an @file is expanded where the caller is");
     }
 
     @Test

@@ -107,9 +107,28 @@ static int sys_setup(unsigned entries, struct io_uring_params *p)
 	return (int)syscall(__NR_io_uring_setup, entries, p);
 }
 
+/* jublk_test_fail_enter: the next `count` io_uring_enter calls fail with `err` (tests only) */
+static int32_t fail_enter_err, fail_enter_count;
+
+void jublk_test_fail_enter(int32_t err, int32_t count)
+{
+	fail_enter_err = err;
+	__atomic_store_n(&fail_enter_count, count, __ATOMIC_RELEASE);
+}
+
+static int enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags, void *arg, size_t argsz)
+{
+	if (__atomic_load_n(&fail_enter_count, __ATOMIC_RELAXED) > 0 &&
+	    __atomic_fetch_sub(&fail_enter_count, 1, __ATOMIC_RELAXED) > 0) {
+		errno = fail_enter_err;
+		return -1;
+	}
+	return (int)syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, arg, argsz);
+}
+
 static int sys_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags)
 {
-	return (int)syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, NULL, 0);
+	return enter(fd, to_submit, min_complete, flags, NULL, 0);
 }
 
 int64_t jublk_ring_create(uint32_t entries, uint32_t flags, uint32_t cq_entries)
@@ -346,8 +365,8 @@ static int submit_wait_timeout(struct ring *r, unsigned wait_nr, int32_t timeout
 	arg.ts = (uint64_t)(uintptr_t)&ts;
 	for (;;) {
 		unsigned pending = flush_sq(r);
-		int ret = (int)syscall(__NR_io_uring_enter, r->fd, pending, wait_nr,
-				       IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof(arg));
+		int ret = enter(r->fd, pending, wait_nr, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg,
+				sizeof(arg));
 		if (ret >= 0)
 			return ret;
 		if (errno == EINTR)
@@ -761,21 +780,26 @@ int32_t jublk_queue_batch(int64_t h, int32_t fd, uint16_t q_id, int64_t cmds, in
 {
 	struct ring *r = R(h);
 	const struct jublk_io_cmd *c = (const struct jublk_io_cmd *)(uintptr_t)cmds;
+	if (!r->batch) {
+		/*
+		 * All of the batch fits, or none of it is touched: a tag has at most one command
+		 * (two in fixed mode) in the SQ, which has depth (2 * depth) entries, so this only
+		 * fails on a bug. It makes the rule the caller's retry relies on: any error
+		 * returned after this point leaves every command of this call copied and queued,
+		 * pending submission, so a call with ncmds = 0 submits them, once.
+		 */
+		unsigned need = 0;
+		for (int32_t i = 0; i < ncmds; i++)
+			need += r->fixed && is_fixed_copy(&c[i]) ? 2 : 1;
+		if (sq_free(r) < need)
+			return -EOVERFLOW;
+	}
 	copy_all(fd, (struct jublk_io_cmd *)(uintptr_t)cmds, ncmds, bounds);
 	if (r->batch)
 		return batch_io(r, fd, c, ncmds, events, max_events, iod_base, depth, wait_nr, timeout_ms, bounds);
 	for (int32_t i = 0; i < ncmds; i++) {
 		/* a linked copy and its command go into one submission: a link never spans two */
-		int fixed_copy = r->fixed && is_fixed_copy(&c[i]);
-		unsigned need = fixed_copy ? 2 : 1;
-		if (sq_free(r) < need) {
-			int ret = submit_wait(r, 0);
-			if (ret < 0)
-				return ret;
-			if (sq_free(r) < need)
-				return -EBUSY;
-		}
-		if (fixed_copy)
+		if (r->fixed && is_fixed_copy(&c[i]))
 			queue_fixed_copy(get_sqe(r), r, &c[i]);
 		queue_io(get_sqe(r), fd, q_id, &c[i], r->fixed);
 	}

@@ -92,6 +92,9 @@ int32_t jublk_ctrl_cmd(int64_t ring, int32_t fd, uint32_t cmd_op, int64_t cmd);
  * completions and harvests up to `max_events` CQEs into `events`, copying the
  * descriptor of each tag from `iod_base`. Waiting ends after `timeout_ms`
  * (0 = no limit) with 0 events. Returns the number of events or -errno.
+ * Per-tag commands: -EOVERFLOW if they do not fit the SQ (nothing copied or queued);
+ * any other error leaves them all copied and queued, and a call with ncmds = 0
+ * submits them (what the caller does after a transient -EAGAIN or -ENOMEM).
  */
 int32_t jublk_queue_batch(int64_t ring, int32_t fd, uint16_t q_id,
 			  int64_t cmds, int32_t ncmds,
@@ -167,6 +170,9 @@ int32_t jublk_gettid(void);
 int32_t jublk_prctl(int32_t option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
 int32_t jublk_sched_setaffinity(int32_t tid, uint64_t size, int64_t mask);
 int32_t jublk_kill(int32_t pid, int32_t sig);
+/* Tests only: the next `count` io_uring_enter calls of the shim fail with errno `err`. */
+void jublk_test_fail_enter(int32_t err, int32_t count);
+
 /* sizeof checks for the Java layout test */
 int32_t jublk_sizeof(int32_t what);
 /*

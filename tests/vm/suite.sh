@@ -610,6 +610,19 @@ t_request_fault_fails_alone() {
     [ "$(stat_of "$id" "s['errors']")" -ge 2 ] || fail "stats do not count the failed requests"
 }
 
+# io_uring_enter failing for a passing reason (EAGAIN, ENOMEM: the kernel short of memory)
+# is retried by the queue: the disk keeps serving and fio's verify sees no error.
+t_transient_ring_errors_do_not_kill_the_disk() {
+    local err dev id
+    for err in 11 12; do
+        dev=$(JUBLK_TEST_FAULT=ring-error:$err:16384:3 add_dev --size 64M -q 2) || fail "add"; id=${dev#/dev/ublkb}
+        fio_verify "$dev" 4k 32 64M || fail "fio verify with io_uring_enter failing (errno $err) now and then"
+        grep -q 'io_uring_enter succeeded again' /run/jublk/ublk$id.log || fail "no retry in the server log (errno $err)"
+        echo "  errno $err: $(grep -c 'failed transiently' /run/jublk/ublk$id.log) transient episodes retried, fio verify clean"
+        "$U" del -n "$id" || fail "del"
+    done
+}
+
 t_queue_exit_stops_device_and_del_completes() {
     dev=$(JUBLK_TEST_FAULT=exit-queue:16384 add_dev --size 64M -q 2) || fail "add"; id=${dev#/dev/ublkb}
     pid=$(server_pid_of "$id")

@@ -15,7 +15,10 @@ import io.jublk.target.Target;
  *   <li>{@code throw:SECTOR+COUNT} — any request touching those 512-byte sectors throws
  *       inside the target (as a bug or a failing madvise would);</li>
  *   <li>{@code exit-queue:SECTOR} — a request touching that sector ends its queue thread
- *       with an {@link Error}.</li>
+ *       with an {@link Error};</li>
+ *   <li>{@code ring-error:ERRNO:SECTOR:COUNT} — a request touching that sector makes the next
+ *       COUNT io_uring_enter calls of the shim fail with errno ERRNO (a passing EAGAIN or
+ *       ENOMEM from the kernel).</li>
  * </ul>
  * Unset (always, outside the tests) nothing changes and nothing is checked per request.
  */
@@ -28,15 +31,21 @@ final class TestFaults {
     private final long throwFirst;
     private final long throwCount;
     private final long exitSector;
+    private final int ringErrno;
+    private final long ringErrorSector;
+    private final int ringErrorCount;
 
     private TestFaults(String killAt, String pauseAt, long pauseMillis, long throwFirst, long throwCount,
-                       long exitSector) {
+                       long exitSector, int ringErrno, long ringErrorSector, int ringErrorCount) {
         this.killAt = killAt;
         this.pauseAt = pauseAt;
         this.pauseMillis = pauseMillis;
         this.throwFirst = throwFirst;
         this.throwCount = throwCount;
         this.exitSector = exitSector;
+        this.ringErrno = ringErrno;
+        this.ringErrorSector = ringErrorSector;
+        this.ringErrorCount = ringErrorCount;
     }
 
     static TestFaults fromEnvironment() {
@@ -50,6 +59,9 @@ final class TestFaults {
         long first = -1;
         long count = 0;
         long exit = -1;
+        int ringErrno = 0;
+        long ringSector = -1;
+        int ringCount = 0;
         if (spec != null && !spec.isBlank()) {
             for (String part : spec.split(",")) {
                 String[] kv = part.trim().split(":", 2);
@@ -67,12 +79,19 @@ final class TestFaults {
                         count = r.length > 1 ? Long.parseLong(r[1]) : 1;
                     }
                     case "exit-queue" -> exit = Long.parseLong(kv[1]);
+                    case "ring-error" -> {
+                        String[] r = kv[1].split(":", 3);
+                        if (r.length != 3) throw new IllegalArgumentException(ENV + ": ring-error:ERRNO:SECTOR:COUNT");
+                        ringErrno = Integer.parseInt(r[0]);
+                        ringSector = Long.parseLong(r[1]);
+                        ringCount = Integer.parseInt(r[2]);
+                    }
                     default -> throw new IllegalArgumentException(ENV + ": unknown fault '" + kv[0] + "'");
                 }
             }
             Log.info("TEST FAULTS ACTIVE (" + ENV + "=" + spec + ")");
         }
-        return new TestFaults(killAt, pauseAt, pauseMillis, first, count, exit);
+        return new TestFaults(killAt, pauseAt, pauseMillis, first, count, exit, ringErrno, ringSector, ringCount);
     }
 
     /** Called at each named step of the start; dies there if asked to. */
@@ -93,7 +112,7 @@ final class TestFaults {
 
     /** The target as the queues should see it: wrapped only when a request fault is asked for. */
     Target wrap(Target t) {
-        return throwFirst < 0 && exitSector < 0 ? t : new Faulty(t);
+        return throwFirst < 0 && exitSector < 0 && ringErrorSector < 0 ? t : new Faulty(t);
     }
 
     private final class Faulty implements Target {
@@ -108,6 +127,9 @@ final class TestFaults {
             long end = (offset + Math.max(length, 1) + 511) >> 9;
             if (exitSector >= 0 && exitSector >= first && exitSector < end) {
                 throw new InternalError("test fault: queue exit at sector " + exitSector);
+            }
+            if (ringErrorSector >= 0 && ringErrorSector >= first && ringErrorSector < end) {
+                Native.jublk_test_fail_enter(ringErrno, ringErrorCount);
             }
             if (throwFirst >= 0 && first < throwFirst + throwCount && throwFirst < end) {
                 throw new IllegalStateException("test fault: sectors " + throwFirst + "+" + throwCount);

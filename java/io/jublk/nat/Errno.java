@@ -24,6 +24,7 @@ public enum Errno {
     ENOSPC(28, "no space left on device"),
     EROFS(30, "read-only file system"),
     ENOSYS(38, "function not implemented"),
+    EOVERFLOW(75, "value too large for defined data type"),
     ENODATA(61, "no data available"),
     EOPNOTSUPP(95, "operation not supported"),
     ENOBUFS(105, "no buffer space available"),

@@ -50,6 +50,8 @@ public final class Native {
     public static native int jublk_queue_batch(long ring, int fd, short qid, long cmds, int ncmds,
                                                long events, int maxEvents, long iodBase, int depth, int waitNr,
                                                int timeoutMs, long bounds);
+    /** Tests only: the next {@code count} io_uring_enter calls of the shim fail with errno {@code err}. */
+    public static native void jublk_test_fail_enter(int err, int count);
     public static native int jublk_batch_setup(long ring, short qid, int depth, int elemBytes);
     public static native int jublk_ring_use_fixed(long ring, int fileFd, int nr);
     public static native int jublk_cmd_in_bounds(long cmd, long bounds);

@@ -210,6 +210,12 @@ public final class QueueWorker implements Runnable {
     private int batch(Ring ring, short q, OffHeap cmds, int n, OffHeap events, long iod, int waitNr, long bounds) {
         int ev = Native.jublk_queue_batch(ring.handle(), cdevFd, q, cmds.address(), n, events.address(), maxEvents(),
                 iod, depth, waitNr, IDLE_WAIT_MS, bounds);
+        if (TransientRingErrors.isTransient(ev)) {
+            // The failed call's commands are queued: the retries submit them, adding none.
+            ev = TransientRingErrors.retry(ev, () -> Native.jublk_queue_batch(ring.handle(), cdevFd, q, cmds.address(), 0,
+                            events.address(), maxEvents(), iod, depth, waitNr, IDLE_WAIT_MS, bounds),
+                    TransientRingErrors::sleepNanos, System::nanoTime, m -> log.accept("queue " + qid + ": " + m));
+        }
         return NativeException.check("io_uring_enter on queue " + qid, ev);
     }
 

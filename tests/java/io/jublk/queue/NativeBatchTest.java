@@ -75,6 +75,72 @@ class NativeBatchTest {
         }
     }
 
+    /**
+     * A transient io_uring_enter error leaves the batch's commands queued: a call with no
+     * commands submits each exactly once, and the copies are not done again.
+     */
+    @Test
+    void aTransientEnterErrorLeavesTheBatchPendingForOneRetry() {
+        int n = 3;
+        try (Ring ring = Ring.create(8, 0, 16);
+             OffHeap cmds = new OffHeap((long) n * ShimLayout.CMD_SIZE);
+             OffHeap events = new OffHeap((long) n * ShimLayout.EVENT_SIZE);
+             OffHeap bounds = new OffHeap(ShimLayout.BOUNDS_SIZE);
+             OffHeap src = new OffHeap(4096);
+             OffHeap dst = new OffHeap(4096)) {
+            ShimLayout.putBounds(bounds.buffer(), src.address(), 4096, dst.address(), 4096);
+            src.buffer().put(0, (byte) 1);
+            ByteBuffer c = cmds.buffer();
+            put(c, 0, 0, 1, dst.address(), src.address(), 1);
+            put(c, 1, 1, 0, 0, 0, 0);
+            put(c, 2, 2, 0, 0, 0, 0);
+            Native.jublk_test_fail_enter(Errno.EAGAIN.code, 1);
+            int ev = Native.jublk_queue_batch(ring.handle(), -1, (short) 0, cmds.address(), n, events.address(), n,
+                    0, n, 1, 1000, bounds.address());
+            assertEquals(Errno.EAGAIN.negative(), ev, "the injected error is returned");
+            assertEquals(1, dst.buffer().get(0), "the copy was done before the error");
+            src.buffer().put(0, (byte) 2);   // a second copy would show
+            boolean[] seen = new boolean[n];
+            int got = 0;
+            for (int round = 0; round < 5 && got < n; round++) {
+                ev = Native.jublk_queue_batch(ring.handle(), -1, (short) 0, cmds.address(), 0, events.address(), n,
+                        0, n, 1, 1000, bounds.address());
+                assertTrue(ev >= 0, Errno.describe(ev));
+                for (int i = 0; i < ev; i++) {
+                    int tag = (int) (events.buffer().getLong(i * ShimLayout.EVENT_SIZE + ShimLayout.EV_USER_DATA) & 0xffff);
+                    assertFalse(seen[tag], "tag " + tag + " completed twice");
+                    seen[tag] = true;
+                    got++;
+                }
+            }
+            assertEquals(n, got, "every queued command was submitted by the retry");
+            assertEquals(0, Native.jublk_queue_batch(ring.handle(), -1, (short) 0, cmds.address(), 0, events.address(), n,
+                    0, n, 1, 100, bounds.address()), "nothing submitted twice");
+            assertEquals(1, dst.buffer().get(0), "the copy was not done again");
+        } finally {
+            Native.jublk_test_fail_enter(0, 0);
+        }
+    }
+
+    @Test
+    void aBatchTooLargeForTheRingIsRefusedWholeWithNothingCopied() {
+        int n = 9;
+        try (Ring ring = Ring.create(8, 0, 16);
+             OffHeap cmds = new OffHeap((long) n * ShimLayout.CMD_SIZE);
+             OffHeap events = new OffHeap((long) n * ShimLayout.EVENT_SIZE);
+             OffHeap bounds = new OffHeap(ShimLayout.BOUNDS_SIZE);
+             OffHeap src = new OffHeap(4096);
+             OffHeap dst = new OffHeap(4096)) {
+            ShimLayout.putBounds(bounds.buffer(), src.address(), 4096, dst.address(), 4096);
+            src.buffer().put(0, (byte) 7);
+            for (int i = 0; i < n; i++) put(cmds.buffer(), i, i, 1, dst.address(), src.address(), 1);
+            int ev = Native.jublk_queue_batch(ring.handle(), -1, (short) 0, cmds.address(), n, events.address(), n,
+                    0, n, 0, 0, bounds.address());
+            assertEquals(Errno.EOVERFLOW.negative(), ev);
+            assertEquals(0, dst.buffer().get(0), "nothing was copied");
+        }
+    }
+
     @Test
     void copiesOutsideTheDeclaredMemoryFailWithEioAndTouchNothing() {
         int n = 5;

@@ -34,6 +34,7 @@ import java.io.PrintWriter;
             "  7  io_uring is unavailable (kernel.io_uring_disabled)",
             "  8  timed out",
             "  9  this kernel's ublk driver lacks a feature the command needs (the message names it)",
+            " 70  (a --recoverable disk's server) a queue failed; the data is kept for a new server",
             " 75  (a server) it handed its disk over to a new server ('ublk restart')",
             "",
             "Add --debug to any command to get stack traces with errors.",

@@ -58,6 +58,12 @@ public final class DeviceServer {
      * takes the disk over (EX_TEMPFAIL).
      */
     public static final int HANDED_OVER_EXIT = 75;
+    /**
+     * Exit status of a --recoverable disk's server whose queue failed: its data is kept and its
+     * I/O waits, so a new server should take it over (jublk@.service restarts on it, as on 75;
+     * exit 1 is a clean failure systemd does not restart, which left such a disk waiting forever).
+     */
+    public static final int QUEUE_FAILED_RECOVERABLE_EXIT = 70;
     /** The systemd service this server runs as (null: none), recorded for 'ublk restart'. */
     private final String unit = SystemdUnit.current();
     /**
@@ -438,11 +444,12 @@ public final class DeviceServer {
         Log.info("device " + info.devId() + " failed: " + failure);
         writeState(failure);
         if (controlServer != null) controlServer.close();
-        Log.info("exiting with status " + FAILED_EXIT + (store.inFile()
+        int status = store.inFile() ? QUEUE_FAILED_RECOVERABLE_EXIT : FAILED_EXIT;
+        Log.info("exiting with status " + status + (store.inFile()
                 ? ": the kernel holds the device's I/O and its data stays in " + storeFiles.file(info.devId())
                 + "; take it over with 'ublk recover -n " + info.devId() + "'"
                 : " so that the kernel fails the device's I/O") + ", or remove it with 'ublk del -n " + info.devId() + "'");
-        Runtime.getRuntime().halt(FAILED_EXIT);
+        Runtime.getRuntime().halt(status);
     }
 
     private void openControlSocket() {

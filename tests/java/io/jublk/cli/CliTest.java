@@ -204,6 +204,7 @@ class CliTest {
             assertTrue(help.out.matches("(?s).*\\n\\s*" + r.exitCode + "  \\S.*"), "--help lacks exit code " + r.exitCode + " (" + r + ")");
         }
         assertTrue(help.out.matches("(?s).*\\n\\s*" + io.jublk.daemon.DeviceServer.HANDED_OVER_EXIT + "  \\S.*"), "--help lacks exit code 75");
+        assertTrue(help.out.matches("(?s).*\\n\\s*" + io.jublk.daemon.DeviceServer.QUEUE_FAILED_RECOVERABLE_EXIT + "  \\S.*"), "--help lacks exit code 70");
         Result addHelp = run("add", "--help");
         assertTrue(addHelp.out.contains("--size") && addHelp.out.contains("512M"), addHelp.out);
         Result v = run("--version");

@@ -644,7 +644,7 @@ t_queue_exit_stops_device_and_del_completes() {
 }
 
 t_kill_during_start_leaves_nothing() {
-    for step in after-add-dev after-set-params after-queues-armed after-start-dev after-state; do
+    for step in after-add-dev-ioctl after-add-dev after-set-params after-queues-armed after-start-dev after-state; do
         err=$(JUBLK_TEST_FAULT=kill-at:$step "$U" add -t ram --size 64M 2>&1 >/dev/null); rc=$?
         echo "  killed $step -> exit $rc: $err"
         [ $rc -ne 0 ] || fail "add succeeded although its server was killed at $step"

@@ -3,6 +3,8 @@ package io.jublk.cli;
 import io.jublk.JublkException;
 import io.jublk.JublkException.Reason;
 import io.jublk.ctrl.Control;
+import io.jublk.ctrl.DevInfo;
+import io.jublk.ctrl.DeviceIds;
 import io.jublk.daemon.DeviceConfig;
 import io.jublk.daemon.RunDir;
 
@@ -87,6 +89,7 @@ final class BackgroundStart {
             String line = left > 0 ? lines.poll(left, TimeUnit.MILLISECONDS) : null;
             if (line == null) {
                 abandon(p, recover ? -1 : devId);
+                if (devId < 0 && !recover) removeOrphans(p.pid());
                 throw new JublkException(Reason.TIMEOUT, "the device server did not come up within "
                         + timeoutMs / 1000 + " s; it was stopped (log: " + log + ")");
             }
@@ -102,6 +105,7 @@ final class BackgroundStart {
                 String error = lastError(log);
                 boolean crashed = code > 128 || error == null;
                 if (devId >= 0 && !recover) removeLeftovers(devId);
+                if (devId < 0 && !recover) devId = removeOrphans(p.pid());
                 if (!crashed) {
                     Files.deleteIfExists(log); // the one-line error says it all
                     throw new JublkException(exitReason(code), error);
@@ -170,6 +174,33 @@ final class BackgroundStart {
                     : "was killed by " + name;
         }
         return "exited with code " + code;
+    }
+
+    /**
+     * A server died before it said which device it added: delete the device it stamped with
+     * its pid at ADD_DEV, if any (a kill between ADD_DEV and the announcement — the OOM killer,
+     * a user). Returns the id removed, or -1.
+     */
+    private static int removeOrphans(long serverPid) {
+        int removed = -1;
+        try (Control control = Control.open()) {
+            List<DevInfo> devices = new ArrayList<>();
+            for (int id : DeviceIds.list()) {
+                try {
+                    devices.add(control.getDevInfo(id));
+                } catch (JublkException gone) {
+                    // deleted meanwhile
+                }
+            }
+            for (int id : DevInfo.orphansOf(serverPid, devices)) {
+                new DeviceRemover(control, 10_000, true).delete(id);
+                RunDir.removeDeviceFiles(id);
+                removed = id;
+            }
+        } catch (JublkException ignored) {
+            // best effort: 'ublk list' shows anything left
+        }
+        return removed;
     }
 
     /** A server died mid-start: delete what it made (device, state file, socket). */

@@ -11,9 +11,26 @@ public record DevInfo(int nrHwQueues, int queueDepth, int state, int maxIoBufByt
     /** dev_id value asking the kernel to pick a free id. */
     public static final int ANY_ID = -1;
 
-    /** What a server asks for in ADD_DEV; the kernel fills in the rest. */
+    /**
+     * What a server asks for in ADD_DEV; the kernel fills in the rest. The server's pid goes in
+     * too: the kernel keeps it until START_DEV, so a device whose server died before it could
+     * say which id it got is still known as that server's (see {@link #orphansOf}).
+     */
     public static DevInfo request(int devId, int nrHwQueues, int queueDepth, int maxIoBufBytes, long flags) {
-        return new DevInfo(nrHwQueues, queueDepth, 0, maxIoBufBytes, devId, 0, flags, 0, 0, 0);
+        return new DevInfo(nrHwQueues, queueDepth, 0, maxIoBufBytes, devId, (int) ProcessHandle.current().pid(),
+                flags, 0, 0, 0);
+    }
+
+    /**
+     * The devices a server that died during its start left behind: never started (DEAD) and
+     * stamped with its pid at ADD_DEV. Never a live device, never another server's.
+     */
+    public static java.util.List<Integer> orphansOf(long serverPid, java.util.List<DevInfo> devices) {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        for (DevInfo d : devices) {
+            if (d.state() == S_DEV_DEAD && d.serverPid() == serverPid && serverPid > 0) out.add(d.devId());
+        }
+        return out;
     }
 
     public void encode(ByteBuffer b) {

@@ -10,7 +10,7 @@ import io.jublk.target.Target;
  * once at start from the environment variable {@value #ENV}, a comma-separated list of
  * <ul>
  *   <li>{@code kill-at:STEP} — the server SIGKILLs itself when its start reaches STEP
- *       (after-add-dev, after-set-params, after-queues-armed, after-start-dev, after-state);</li>
+ *       (after-add-dev-ioctl: before the id is announced, after-add-dev, after-set-params, after-queues-armed, after-start-dev, after-state);</li>
  *   <li>{@code pause-at:STEP:MS} — the start sleeps MS milliseconds at STEP (to signal it there);</li>
  *   <li>{@code throw:SECTOR+COUNT} — any request touching those 512-byte sectors throws
  *       inside the target (as a bug or a failing madvise would);</li>

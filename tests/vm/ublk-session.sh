@@ -34,14 +34,21 @@ mkfifo "$req/done"
 exec {done}<> "$req/done"        # held open: the session's answer never blocks, nor does our read
 exec {requests}<> "$session/requests"   # read-write: never blocks, even if the session just died
 echo "$req" >&"$requests"
-rc=""
-while ! read -r -t 1 -u "$done" rc; do
-    if ! kill -0 "$spid" 2>/dev/null; then
+# Waits in 1 s steps (to notice a dead session). A read that times out keeps what it read of the
+# line so far (bash reads a FIFO byte by byte; the timer can fire between "0" and its newline),
+# so the parts are joined: reading afresh would see only the newline.
+rc="" part=""
+while :; do
+    read -r -t 1 -u "$done" part; st=$?
+    rc+=$part
+    [ $st -eq 0 ] && break
+    if [ $st -le 128 ] || ! kill -0 "$spid" 2>/dev/null; then
         cat "$req/out" 2>/dev/null; cat "$req/err" >&2 2>/dev/null
         echo "ublk-session: the CLI session (pid $spid) ended before answering: $*" >&2
         exit 125
     fi
 done
+[[ "$rc" =~ ^[0-9]+$ ]] || { echo "ublk-session: a garbled answer '$rc' from the CLI session: $*" >&2; exit 125; }
 cat "$req/out"
 cat "$req/err" >&2
 exit "$rc"

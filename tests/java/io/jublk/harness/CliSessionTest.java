@@ -63,12 +63,16 @@ class CliSessionTest {
     }
 
     private Result call(String[] env, String... args) throws IOException, InterruptedException {
+        return callSession(dir, env, args);
+    }
+
+    private Result callSession(Path session, String[] env, String... args) throws IOException, InterruptedException {
         String[] cmd = new String[args.length + 2];
         cmd[0] = "bash";
         cmd[1] = CLIENT.toString();
         System.arraycopy(args, 0, cmd, 2, args.length);
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("JUBLK_CLI_SESSION", dir.toString());
+        pb.environment().put("JUBLK_CLI_SESSION", session.toString());
         pb.environment().put("JUBLK_REAL_UBLK", fakeLauncher.toString());
         for (String kv : env) pb.environment().put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
         Path out = Files.createTempFile(dir, "out", ""), err = Files.createTempFile(dir, "err", "");
@@ -170,6 +174,38 @@ class CliSessionTest {
         assertEquals("launcher: list\n", opts.out);
         Result argFile = call("@args.txt");
         assertEquals("launcher: @args.txt\n", argFile.out, "an @file is expanded where the caller is");
+    }
+
+    /** The client waits in 1 s steps: an answer whose newline comes a step after its digits is still whole. */
+    @Test
+    void anAnswerSplitAcrossTheClientsWaitStepsIsJoined() throws Exception {
+        Path slow = dir.resolve("slow");
+        Files.createDirectories(slow);
+        assertEquals(0, new ProcessBuilder("mkfifo", slow.resolve("requests").toString()).start().waitFor());
+        for (String f : new String[] {"cgroup", "env", "ready"}) Files.copy(dir.resolve(f), slow.resolve(f));
+        Thread answer = new Thread(() -> {
+            try (java.nio.channels.FileChannel req = java.nio.channels.FileChannel.open(slow.resolve("requests"),
+                    java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer line = java.nio.ByteBuffer.allocate(4096);
+                while (line.position() == 0 || line.get(line.position() - 1) != '\n') req.read(line);
+                Path r = Path.of(new String(line.array(), 0, line.position() - 1, java.nio.charset.StandardCharsets.UTF_8));
+                Files.writeString(r.resolve("out"), "slow\n");
+                Files.writeString(r.resolve("err"), "");
+                try (java.nio.channels.FileChannel done = java.nio.channels.FileChannel.open(r.resolve("done"),
+                        java.nio.file.StandardOpenOption.WRITE)) {
+                    done.write(java.nio.ByteBuffer.wrap("4".getBytes()));
+                    Thread.sleep(1500);
+                    done.write(java.nio.ByteBuffer.wrap("2\n".getBytes()));
+                }
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        answer.setDaemon(true);
+        answer.start();
+        Result r = callSession(slow, new String[0], "--version");
+        assertEquals(42, r.exit, r.err);
+        assertEquals("slow\n", r.out);
     }
 
     @Test

@@ -32,6 +32,11 @@ fail() { echo "FAIL: $*"; exit 1; }
 # emulation) creates a regular file of that name in /dev, runs its whole time on it, and the
 # file then hides the node of the next disk with that id.
 fio() { command fio --allow_file_create=0 "$@"; }
+# A fio started in the background *through that function* runs in a subshell: $! is the subshell,
+# which ignores SIGINT (non-interactive background), so a 'kill -INT $!' never reached fio and fio
+# ran on (t_flush_under_concurrent_io, 2026-12-03: SIGINT caught by fio, never delivered). Where a
+# scenario signals its fio, it starts it with bg_fio: $! (fio_pid) is fio itself.
+bg_fio() { command fio --allow_file_create=0 "$@" & fio_pid=$!; }
 # The reads + writes block device $1 has completed (its /sys stat; the partition scan counts).
 io_count() { local st; read -r -a st < "/sys/block/${1#/dev/}/stat" 2>/dev/null && echo $(( st[0] + st[4] )) || echo 0; }
 # Waits (bounded, 60 s) until block device $1 has completed more I/O than $2 (an io_count taken
@@ -49,8 +54,7 @@ await_io() {
 fio_under_way() {  # $1 device, $2 output file, $3 seconds to settle, then fio's job options
     local dev=$1 out=$2 settle=$3 io0; shift 3
     io0=$(io_count "$dev")
-    fio --filename="$dev" "$@" > "$out" 2>&1 &
-    fio_pid=$!
+    bg_fio --filename="$dev" "$@" > "$out" 2>&1
     await_io "$dev" "$io0"
     sleep "$settle"
 }
@@ -561,9 +565,8 @@ t_flush_under_concurrent_io() {
     dev=$(add_dev --size 256M -q 2) || fail "add"; id=${dev#/dev/ublkb}
     # fio holds the disk open (not exclusively) and writes while flushes release the store
     # under it: no I/O error, no hang, and flush is not refused for a plain opener.
-    fio --name=w --filename="$dev" --direct=1 --ioengine=io_uring --rw=randwrite --bs=4k --iodepth=16 \
-        --numjobs=2 --group_reporting --time_based --runtime=300 --size=256M > /tmp/fio-flush.out 2>&1 &
-    fio_pid=$!
+    bg_fio --name=w --filename="$dev" --direct=1 --ioengine=io_uring --rw=randwrite --bs=4k --iodepth=16 \
+        --numjobs=2 --group_reporting --time_based --runtime=300 --size=256M > /tmp/fio-flush.out 2>&1
     sleep 2
     timeout 240 java -cp "$CP" io.jublk.vm.FlushLoop "$id" 20 200 > /tmp/flush-loop.out 2>&1; rc=$?
     tail -n 3 /tmp/flush-loop.out

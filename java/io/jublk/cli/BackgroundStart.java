@@ -48,6 +48,8 @@ final class BackgroundStart {
     private final DeviceConfig config;
     private final long timeoutMs;
     private final boolean recover;
+    /** The device ids there were when the server was started (an orphan is a newer one). */
+    private java.util.Set<Integer> idsBefore = java.util.Set.of();
 
     /** {@code originalArgs} name the server in {@code ps}; {@code config} is what it serves. */
     BackgroundStart(List<String> originalArgs, DeviceConfig config, long timeoutMs) {
@@ -70,6 +72,7 @@ final class BackgroundStart {
         // Unique per start, not only per process: a log an earlier error message named is kept.
         Path log = Files.createTempFile(dir, "add-" + ProcessHandle.current().pid() + "-", ".log",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        idsBefore = java.util.Set.copyOf(DeviceIds.list());
         ProcessBuilder pb = new ProcessBuilder(command());
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -181,7 +184,7 @@ final class BackgroundStart {
      * its pid at ADD_DEV, if any (a kill between ADD_DEV and the announcement — the OOM killer,
      * a user). Returns the id removed, or -1.
      */
-    private static int removeOrphans(long serverPid) {
+    private int removeOrphans(long serverPid) {
         int removed = -1;
         try (Control control = Control.open()) {
             List<DevInfo> devices = new ArrayList<>();
@@ -192,7 +195,7 @@ final class BackgroundStart {
                     // deleted meanwhile
                 }
             }
-            for (int id : DevInfo.orphansOf(serverPid, devices)) {
+            for (int id : DevInfo.orphansOf(serverPid, idsBefore, devices)) {
                 new DeviceRemover(control, 10_000, true).delete(id);
                 RunDir.removeDeviceFiles(id);
                 removed = id;

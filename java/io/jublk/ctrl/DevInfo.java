@@ -22,13 +22,20 @@ public record DevInfo(int nrHwQueues, int queueDepth, int state, int maxIoBufByt
     }
 
     /**
-     * The devices a server that died during its start left behind: never started (DEAD) and
-     * stamped with its pid at ADD_DEV. Never a live device, never another server's.
+     * The devices a server that died during its start left behind: added since its start
+     * ({@code existedBefore} are the ids there were then), never started (DEAD), and stamped
+     * with its pid at ADD_DEV — or with no readable pid: 7.x kernels report a dead stamping
+     * process's pid as -1 (6.12 reports the number). Never a live device, never one that was
+     * there before, never one stamped by a live server. (Left: a device another tool added in
+     * those same seconds without a pid, still unstarted.)
      */
-    public static java.util.List<Integer> orphansOf(long serverPid, java.util.List<DevInfo> devices) {
+    public static java.util.List<Integer> orphansOf(long serverPid, java.util.Collection<Integer> existedBefore,
+                                                    java.util.List<DevInfo> devices) {
         java.util.List<Integer> out = new java.util.ArrayList<>();
+        if (serverPid <= 0) return out;
         for (DevInfo d : devices) {
-            if (d.state() == S_DEV_DEAD && d.serverPid() == serverPid && serverPid > 0) out.add(d.devId());
+            boolean ours = d.serverPid() == serverPid || d.serverPid() < 0;
+            if (d.state() == S_DEV_DEAD && ours && !existedBefore.contains(d.devId())) out.add(d.devId());
         }
         return out;
     }

@@ -133,13 +133,17 @@ public final class DeviceServer {
     public void start(IntConsumer onAdded) {
         try {
             control = Control.open();
+            features = KernelSupport.requireUsable(control);
             long cgroup = MemoryCgroup.limitBytes();
-            maxMemory = MemoryCgroup.effectiveLimit(config.maxMemory(), cgroup);
+            // The copy mode the disk gets (a recovering server's recorded config gives the same
+            // answer on this kernel): only buffer mode has per-tag buffers the cgroup is charged.
+            long tagBuffers = config.copyModeFor(() -> features) == CopyMode.BUFFER
+                    ? (long) config.queues() * config.depth() * config.maxIoBytes() : 0;
+            maxMemory = MemoryCgroup.effectiveLimit(config.maxMemory(), cgroup, tagBuffers, config.writebackCache());
             if (maxMemory != config.maxMemory()) {
                 Log.info("memory cgroup limit " + cgroup + " bytes: the disk may hold at most " + maxMemory
                         + " bytes (writes beyond fail with ENOSPC, instead of the OOM killer ending the server)");
             }
-            features = KernelSupport.requireUsable(control);
             if (recovering) takeOver(onAdded);
             else create(onAdded);
             openControlSocket();

@@ -49,18 +49,31 @@ public final class MemoryCgroup {
         }
     }
 
-    /**
-     * The memory limit to serve with: the explicit one, tightened by the cgroup's. Throws if
-     * the cgroup leaves no room for data at all.
-     */
+    /** The memory limit to serve with, for a disk with no memory beside its data (see the full form). */
     public static long effectiveLimit(long explicit, long cgroupLimit) {
+        return effectiveLimit(explicit, cgroupLimit, 0, false);
+    }
+
+    /**
+     * The memory limit to serve with: the explicit one, tightened by the cgroup's. The cgroup is
+     * charged more than the disk's data, and all of it must fit: the JVM ({@link #HEADROOM}),
+     * {@code tagBufferBytes} (copy mode buffer: queues × depth × max I/O, touched under large
+     * I/O at full depth), and page tables — 8 bytes per 4 KiB page of data, twice with a
+     * write-back cache (its saved copies are mapped too). Throws if that leaves no room for
+     * data. (Not counted: the page bitmaps, 1/32768 of the data when it is dense.)
+     */
+    public static long effectiveLimit(long explicit, long cgroupLimit, long tagBufferBytes, boolean writeBack) {
         if (cgroupLimit <= 0) return explicit;
-        long room = cgroupLimit - HEADROOM;
+        long room = cgroupLimit - HEADROOM - tagBufferBytes;
         if (room < (16L << 20)) {
             throw new io.jublk.JublkException(io.jublk.JublkException.Reason.USAGE, "the memory cgroup limit ("
                     + cgroupLimit + " bytes) leaves no room for data: the server needs " + (HEADROOM >> 20)
-                    + " MiB for itself plus at least 16 MiB for the disk");
+                    + " MiB for itself" + (tagBufferBytes > 0 ? " and " + (tagBufferBytes >> 20)
+                    + " MiB for its request buffers (copy mode buffer: queues x depth x max I/O)" : "")
+                    + " plus at least 16 MiB for the disk");
         }
-        return explicit > 0 ? Math.min(explicit, room) : room;
+        long pageTables = writeBack ? 2 : 1; // bytes of page table per 512 bytes of data
+        long data = room / (512 + pageTables) * 512;
+        return explicit > 0 ? Math.min(explicit, data) : data;
     }
 }

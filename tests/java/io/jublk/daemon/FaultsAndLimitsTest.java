@@ -76,10 +76,26 @@ class FaultsAndLimitsTest {
         long headroom = MemoryCgroup.HEADROOM;
         assertEquals(0, MemoryCgroup.effectiveLimit(0, 0));
         assertEquals(5L << 30, MemoryCgroup.effectiveLimit(5L << 30, 0));
-        assertEquals((1L << 30) - headroom, MemoryCgroup.effectiveLimit(0, 1L << 30));
+        assertEquals(((1L << 30) - headroom) / 513 * 512, MemoryCgroup.effectiveLimit(0, 1L << 30),
+                "what is left beside the JVM, less the data's page tables");
         assertEquals(64L << 20, MemoryCgroup.effectiveLimit(64L << 20, 1L << 30));
         JublkException e = assertThrows(JublkException.class, () -> MemoryCgroup.effectiveLimit(0, headroom));
         assertEquals(JublkException.Reason.USAGE, e.reason());
         assertTrue(e.getMessage().contains("leaves no room"), e.getMessage());
+    }
+
+    /** Copy mode buffer's per-tag buffers and a write-back cache's page tables are charged to the cgroup too. */
+    @Test
+    void theCgroupLimitLeavesRoomForRequestBuffersAndPageTables() {
+        long cg = 1L << 30, headroom = MemoryCgroup.HEADROOM;
+        long tagBuffers = 4L * 128 * (1 << 20); // -q 4 -d 128, 1 MiB I/O
+        long limit = MemoryCgroup.effectiveLimit(0, cg, tagBuffers, false);
+        assertEquals((cg - headroom - tagBuffers) / 513 * 512, limit);
+        assertTrue(limit + tagBuffers + headroom + limit / 512 <= cg, "data, buffers, JVM and page tables fit");
+        assertTrue(MemoryCgroup.effectiveLimit(0, cg, 0, true) < MemoryCgroup.effectiveLimit(0, cg, 0, false),
+                "a write-back cache's saved copies need page tables too");
+        JublkException e = assertThrows(JublkException.class,
+                () -> MemoryCgroup.effectiveLimit(0, 600L << 20, tagBuffers, false));
+        assertTrue(e.getMessage().contains("request buffers"), e.getMessage());
     }
 }

@@ -347,6 +347,8 @@ public final class DeviceServer {
         return "ok cut " + undone + " " + (tear ? WriteCache.SECTOR : config.logicalBlockSize());
     }
 
+    /** Why a queue stopped serving, once one did (kept for every later state write). */
+    private String recordedFailure;
     /** Times (epoch seconds) this device was recovered lately, this recovery included (AutoRecovery's bound). */
     private String recoveries;
 
@@ -544,7 +546,13 @@ public final class DeviceServer {
     }
 
     /** @param failure why the device stopped serving on its own, or null */
-    private void writeState(String failure) {
+    /**
+     * Writes the state file. From the control thread (resize, hand-over) and a failing queue's
+     * thread alike, so one at a time; a failure once recorded stays in every later write.
+     */
+    private synchronized void writeState(String failure) {
+        if (failure != null) recordedFailure = failure;
+        failure = recordedFailure;
         Map<String, String> state = new LinkedHashMap<>();
         state.put("pid", Long.toString(ProcessHandle.current().pid()));
         state.put("size", Long.toString(store.size()));

@@ -23,6 +23,13 @@ public final class RunDir {
         return dir;
     }
 
+    /** Host tests only: points every file of this class at {@code other}; returns the folder before. */
+    static Path useDirForTests(Path other) {
+        Path before = dir;
+        dir = other;
+        return before;
+    }
+
     /** Creates the folder with mode 0700 if needed. */
     public static Path ensure() throws IOException {
         if (!Files.isDirectory(dir)) {
@@ -44,15 +51,23 @@ public final class RunDir {
         return dir.resolve("ublk" + devId + ".log");
     }
 
-    /** Writes key=value lines atomically (temp file + rename), mode 0600. */
+    /**
+     * Writes key=value lines atomically (a temporary file of its own, then a rename), mode 0600:
+     * a reader sees the old file or the new one, never part of either, also when two writers race
+     * (with one shared temporary name one write truncated the other's file before its rename).
+     */
     public static void writeState(int devId, Map<String, String> values) throws IOException {
         ensure();
         StringBuilder sb = new StringBuilder();
         values.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
-        Path tmp = dir.resolve(".ublk" + devId + ".state.tmp");
-        Files.write(tmp, sb.toString().getBytes(StandardCharsets.UTF_8));
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        Files.move(tmp, stateFile(devId), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Path tmp = Files.createTempFile(dir, ".ublk" + devId + ".state.", ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.write(tmp, sb.toString().getBytes(StandardCharsets.UTF_8));
+            Files.move(tmp, stateFile(devId), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     /** The state of device {@code devId}, or an empty map if there is none. */

@@ -1,0 +1,66 @@
+package io.jublk.daemon;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The state file is one record: a reader sees a whole one, also while two writers race. */
+class RunDirTest {
+    @TempDir Path dir;
+
+    static Map<String, String> record(String writer, int n) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("writer", writer);
+        m.put("n", Integer.toString(n));
+        m.put("config", "type=RAM devId=9 " + "x".repeat(200));
+        m.put("end", writer + n);
+        return m;
+    }
+
+    @Test
+    void concurrentStateWritesNeverTearTheFile() throws Exception {
+        Path before = RunDir.useDirForTests(dir);
+        try {
+            RunDir.writeState(9, record("a", 0));
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Thread> writers = new ArrayList<>();
+            for (String w : new String[] {"a", "b"}) {
+                Thread t = new Thread(() -> {
+                    try {
+                        for (int i = 1; i <= 2000; i++) RunDir.writeState(9, record(w, i));
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                });
+                writers.add(t);
+                t.start();
+            }
+            int reads = 0;
+            while (writers.stream().anyMatch(Thread::isAlive)) {
+                Map<String, String> s = RunDir.readState(9);
+                reads++;
+                assertEquals(4, s.size(), "a torn state file: " + s);
+                assertEquals(s.get("writer") + s.get("n"), s.get("end"), "a mixed state file: " + s);
+            }
+            for (Thread t : writers) t.join();
+            assertEquals(List.of(), errors, "a writer failed");
+            assertTrue(reads > 0);
+            try (var files = Files.list(dir)) {
+                assertEquals(List.of("ublk9.state"), files.map(p -> p.getFileName().toString()).toList(),
+                        "no temporary file left");
+            }
+        } finally {
+            RunDir.useDirForTests(before);
+        }
+    }
+}

@@ -75,6 +75,36 @@ class NativeBatchTest {
         }
     }
 
+    /** A host ring (8 entries), room for {@code n} commands and their events, a 4 KiB source and destination. */
+    private static final class OneRing implements AutoCloseable {
+        final Ring ring = Ring.create(8, 0, 16);
+        final OffHeap cmds, events;
+        final OffHeap bounds = new OffHeap(ShimLayout.BOUNDS_SIZE), src = new OffHeap(4096), dst = new OffHeap(4096);
+
+        OneRing(int n) {
+            cmds = new OffHeap((long) n * ShimLayout.CMD_SIZE);
+            events = new OffHeap((long) n * ShimLayout.EVENT_SIZE);
+            ShimLayout.putBounds(bounds.buffer(), src.address(), 4096, dst.address(), 4096);
+        }
+
+        /** One batch call of the first {@code ncmds} commands, harvesting up to as many events as there is room for. */
+        int batch(int ncmds, int waitNr, int timeoutMs) {
+            int room = (int) (events.size() / ShimLayout.EVENT_SIZE);
+            return Native.jublk_queue_batch(ring.handle(), -1, (short) 0, cmds.address(), ncmds, events.address(), room,
+                    0, room, waitNr, timeoutMs, bounds.address());
+        }
+
+        @Override
+        public void close() {
+            cmds.close();
+            events.close();
+            bounds.close();
+            src.close();
+            dst.close();
+            ring.close();
+        }
+    }
+
     /**
      * A transient io_uring_enter error leaves the batch's commands queued: a call with no
      * commands submits each exactly once, and the copies are not done again.
@@ -82,41 +112,31 @@ class NativeBatchTest {
     @Test
     void aTransientEnterErrorLeavesTheBatchPendingForOneRetry() {
         int n = 3;
-        try (Ring ring = Ring.create(8, 0, 16);
-             OffHeap cmds = new OffHeap((long) n * ShimLayout.CMD_SIZE);
-             OffHeap events = new OffHeap((long) n * ShimLayout.EVENT_SIZE);
-             OffHeap bounds = new OffHeap(ShimLayout.BOUNDS_SIZE);
-             OffHeap src = new OffHeap(4096);
-             OffHeap dst = new OffHeap(4096)) {
-            ShimLayout.putBounds(bounds.buffer(), src.address(), 4096, dst.address(), 4096);
-            src.buffer().put(0, (byte) 1);
-            ByteBuffer c = cmds.buffer();
-            put(c, 0, 0, 1, dst.address(), src.address(), 1);
+        try (OneRing r = new OneRing(n)) {
+            r.src.buffer().put(0, (byte) 1);
+            ByteBuffer c = r.cmds.buffer();
+            put(c, 0, 0, 1, r.dst.address(), r.src.address(), 1);
             put(c, 1, 1, 0, 0, 0, 0);
             put(c, 2, 2, 0, 0, 0, 0);
             Native.jublk_test_fail_enter(Errno.EAGAIN.code, 1);
-            int ev = Native.jublk_queue_batch(ring.handle(), -1, (short) 0, cmds.address(), n, events.address(), n,
-                    0, n, 1, 1000, bounds.address());
-            assertEquals(Errno.EAGAIN.negative(), ev, "the injected error is returned");
-            assertEquals(1, dst.buffer().get(0), "the copy was done before the error");
-            src.buffer().put(0, (byte) 2);   // a second copy would show
+            assertEquals(Errno.EAGAIN.negative(), r.batch(n, 1, 1000), "the injected error is returned");
+            assertEquals(1, r.dst.buffer().get(0), "the copy was done before the error");
+            r.src.buffer().put(0, (byte) 2);   // a second copy would show
             boolean[] seen = new boolean[n];
             int got = 0;
             for (int round = 0; round < 5 && got < n; round++) {
-                ev = Native.jublk_queue_batch(ring.handle(), -1, (short) 0, cmds.address(), 0, events.address(), n,
-                        0, n, 1, 1000, bounds.address());
+                int ev = r.batch(0, 1, 1000);
                 assertTrue(ev >= 0, Errno.describe(ev));
                 for (int i = 0; i < ev; i++) {
-                    int tag = (int) (events.buffer().getLong(i * ShimLayout.EVENT_SIZE + ShimLayout.EV_USER_DATA) & 0xffff);
+                    int tag = (int) (r.events.buffer().getLong(i * ShimLayout.EVENT_SIZE + ShimLayout.EV_USER_DATA) & 0xffff);
                     assertFalse(seen[tag], "tag " + tag + " completed twice");
                     seen[tag] = true;
                     got++;
                 }
             }
             assertEquals(n, got, "every queued command was submitted by the retry");
-            assertEquals(0, Native.jublk_queue_batch(ring.handle(), -1, (short) 0, cmds.address(), 0, events.address(), n,
-                    0, n, 1, 100, bounds.address()), "nothing submitted twice");
-            assertEquals(1, dst.buffer().get(0), "the copy was not done again");
+            assertEquals(0, r.batch(0, 1, 100), "nothing submitted twice");
+            assertEquals(1, r.dst.buffer().get(0), "the copy was not done again");
         } finally {
             Native.jublk_test_fail_enter(0, 0);
         }
@@ -125,19 +145,11 @@ class NativeBatchTest {
     @Test
     void aBatchTooLargeForTheRingIsRefusedWholeWithNothingCopied() {
         int n = 9;
-        try (Ring ring = Ring.create(8, 0, 16);
-             OffHeap cmds = new OffHeap((long) n * ShimLayout.CMD_SIZE);
-             OffHeap events = new OffHeap((long) n * ShimLayout.EVENT_SIZE);
-             OffHeap bounds = new OffHeap(ShimLayout.BOUNDS_SIZE);
-             OffHeap src = new OffHeap(4096);
-             OffHeap dst = new OffHeap(4096)) {
-            ShimLayout.putBounds(bounds.buffer(), src.address(), 4096, dst.address(), 4096);
-            src.buffer().put(0, (byte) 7);
-            for (int i = 0; i < n; i++) put(cmds.buffer(), i, i, 1, dst.address(), src.address(), 1);
-            int ev = Native.jublk_queue_batch(ring.handle(), -1, (short) 0, cmds.address(), n, events.address(), n,
-                    0, n, 0, 0, bounds.address());
-            assertEquals(Errno.EOVERFLOW.negative(), ev);
-            assertEquals(0, dst.buffer().get(0), "nothing was copied");
+        try (OneRing r = new OneRing(n)) {
+            r.src.buffer().put(0, (byte) 7);
+            for (int i = 0; i < n; i++) put(r.cmds.buffer(), i, i, 1, r.dst.address(), r.src.address(), 1);
+            assertEquals(Errno.EOVERFLOW.negative(), r.batch(n, 0, 0));
+            assertEquals(0, r.dst.buffer().get(0), "nothing was copied");
         }
     }
 

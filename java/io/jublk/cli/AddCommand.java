@@ -119,7 +119,7 @@ final class AddCommand implements Callable<Integer> {
                     AutoRecovery.checkBound(id);
                     DeviceConfig recorded = RecoverCommand.recorded(id);
                     Log.info("device " + id + " has no server: recovering it instead of adding one");
-                    return RecoverCommand.takeOver(id, recorded, start);
+                    return RecoverCommand.takeOver(id, recorded, start, false);
                 }
             }
         }
@@ -166,7 +166,14 @@ final class AddCommand implements Callable<Integer> {
 
     /** @param recover take over the existing device config.devId() ('ublk recover') instead of adding one */
     static int serve(DeviceConfig config, boolean notify, boolean recover) throws InterruptedException {
+        return serve(config, notify, recover, false);
+    }
+
+    /** @param freshRecoveryCount a manual 'ublk recover': the automatic-recovery count starts again */
+    static int serve(DeviceConfig config, boolean notify, boolean recover, boolean freshRecoveryCount)
+            throws InterruptedException {
         DeviceServer server = new DeviceServer(config, recover);
+        if (freshRecoveryCount) server.countRecoveriesAfresh();
         PrintStream out = System.out;
         Thread hook = new Thread(() -> {
             if (server.finished()) return; // normal exit after the device was deleted

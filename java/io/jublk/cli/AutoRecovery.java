@@ -92,14 +92,4 @@ final class AutoRecovery {
                 + " and its I/O waits (QUIESCED): take it over with 'ublk recover -n " + id
                 + "', or delete it and its data with 'ublk del -n " + id + "' (server log: " + RunDir.logFile(id) + ")";
     }
-
-    /**
-     * A manual 'ublk recover': the user decided, so the automatic bound starts again (the
-     * recovering server then records this recovery as the first of a new count).
-     */
-    static void forgetRecoveries(int id) throws IOException {
-        Map<String, String> state = RunDir.readState(id);
-        if (state.remove("recoveries") == null & state.remove(GIVEN_UP_KEY) == null) return;
-        RunDir.writeState(id, state);
-    }
 }

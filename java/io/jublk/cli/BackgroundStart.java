@@ -6,6 +6,7 @@ import io.jublk.ctrl.Control;
 import io.jublk.ctrl.DevInfo;
 import io.jublk.ctrl.DeviceIds;
 import io.jublk.daemon.DeviceConfig;
+import io.jublk.daemon.DeviceServer;
 import io.jublk.daemon.RunDir;
 
 import java.io.BufferedReader;
@@ -42,14 +43,21 @@ final class BackgroundStart {
     static final String SERVER_ROLE = "server";
     /** Set for a server that takes over an existing device ('ublk recover') instead of adding one. */
     static final String RECOVER_ENV = "JUBLK_SERVER_RECOVER";
+    /** RECOVER_ENV's value for a manual 'ublk recover'. */
+    static final String RECOVER_FRESH = "fresh-count";
     private static final String EOF = "\0eof";
 
     private final List<String> args;
     private final DeviceConfig config;
     private final long timeoutMs;
     private final boolean recover;
-    /** The device ids there were when the server was started (an orphan is a newer one). */
-    private java.util.Set<Integer> idsBefore = java.util.Set.of();
+    /** A manual 'ublk recover': the recovering server starts the automatic-recovery count afresh. */
+    private boolean freshRecoveryCount;
+    /**
+     * Random, put by the server into its ADD_DEV request (ublksrv_flags, which the kernel keeps
+     * and never reads): a device it added but could not announce is found by it, and only it.
+     */
+    private final long startToken = new java.security.SecureRandom().nextLong() | 1L;
 
     /** {@code originalArgs} name the server in {@code ps}; {@code config} is what it serves. */
     BackgroundStart(List<String> originalArgs, DeviceConfig config, long timeoutMs) {
@@ -67,18 +75,24 @@ final class BackgroundStart {
         this.recover = recover;
     }
 
+    /** For 'ublk recover' (the user decided): the automatic-recovery count starts again. */
+    BackgroundStart freshRecoveryCount() {
+        this.freshRecoveryCount = true;
+        return this;
+    }
+
     int run() throws IOException, InterruptedException {
         Path dir = RunDir.ensure();
         // Unique per start, not only per process: a log an earlier error message named is kept.
         Path log = Files.createTempFile(dir, "add-" + ProcessHandle.current().pid() + "-", ".log",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        idsBefore = java.util.Set.copyOf(DeviceIds.list());
         ProcessBuilder pb = new ProcessBuilder(command());
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put(ROLE_ENV, SERVER_ROLE);
         pb.environment().put(CONFIG_ENV, config.encode());
-        if (recover) pb.environment().put(RECOVER_ENV, "1");
+        if (recover) pb.environment().put(RECOVER_ENV, freshRecoveryCount ? RECOVER_FRESH : "1");
+        else pb.environment().put(DeviceServer.START_TOKEN_ENV, Long.toUnsignedString(startToken));
         Process p = pb.start();
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Thread reader = new Thread(() -> readLines(p, lines), "ublk-add-reader");
@@ -89,10 +103,11 @@ final class BackgroundStart {
         int devId = -1;
         while (true) {
             long left = deadline - System.currentTimeMillis();
-            String line = left > 0 ? lines.poll(left, TimeUnit.MILLISECONDS) : null;
+            // Past the deadline, a line already read still counts (a READY must not be thrown away).
+            String line = left > 0 ? lines.poll(left, TimeUnit.MILLISECONDS) : lines.poll();
             if (line == null) {
                 abandon(p, recover ? -1 : devId);
-                if (devId < 0 && !recover) removeOrphans(p.pid());
+                if (devId < 0 && !recover) removeOrphans();
                 throw new JublkException(Reason.TIMEOUT, "the device server did not come up within "
                         + timeoutMs / 1000 + " s; it was stopped (log: " + log + ")");
             }
@@ -108,7 +123,9 @@ final class BackgroundStart {
                 String error = lastError(log);
                 boolean crashed = code > 128 || error == null;
                 if (devId >= 0 && !recover) removeLeftovers(devId);
-                if (devId < 0 && !recover) devId = removeOrphans(p.pid());
+                // Killed or crashed before it could say which device it added (a clean error
+                // exit has removed its device itself).
+                if (devId < 0 && !recover && crashed) devId = removeOrphans();
                 if (!crashed) {
                     Files.deleteIfExists(log); // the one-line error says it all
                     throw new JublkException(exitReason(code), error);
@@ -180,11 +197,11 @@ final class BackgroundStart {
     }
 
     /**
-     * A server died before it said which device it added: delete the device it stamped with
-     * its pid at ADD_DEV, if any (a kill between ADD_DEV and the announcement — the OOM killer,
+     * A server died before it said which device it added: delete the never-started device that
+     * carries this start's token (a kill between ADD_DEV and the announcement — the OOM killer,
      * a user). Returns the id removed, or -1.
      */
-    private int removeOrphans(long serverPid) {
+    private int removeOrphans() {
         int removed = -1;
         try (Control control = Control.open()) {
             List<DevInfo> devices = new ArrayList<>();
@@ -195,10 +212,14 @@ final class BackgroundStart {
                     // deleted meanwhile
                 }
             }
-            for (int id : DevInfo.orphansOf(serverPid, idsBefore, devices)) {
-                new DeviceRemover(control, 10_000, true).delete(id);
-                RunDir.removeDeviceFiles(id);
-                removed = id;
+            for (int id : DevInfo.orphansOf(startToken, devices)) {
+                try {
+                    new DeviceRemover(control, 10_000, true).delete(id);
+                    RunDir.removeDeviceFiles(id);
+                    removed = id;
+                } catch (JublkException e) {
+                    // gone meanwhile, or not removable now: 'ublk list' shows it
+                }
             }
         } catch (JublkException ignored) {
             // best effort: 'ublk list' shows anything left
@@ -230,7 +251,14 @@ final class BackgroundStart {
     }
 
     /** Stops a server that did not come up, and deletes its device if it got one. */
-    private static void abandon(Process p, int devId) throws InterruptedException {
+    private void abandon(Process p, int devId) throws InterruptedException {
+        if (recover) {
+            // Not SIGTERM: a recovering server that has just taken the disk over would delete it
+            // (and its data) on a signal. Killed, it leaves the disk waiting with its data.
+            p.destroyForcibly();
+            p.waitFor(5, TimeUnit.SECONDS);
+            return;
+        }
         p.destroy();
         if (!p.waitFor(15, TimeUnit.SECONDS)) {
             p.destroyForcibly();

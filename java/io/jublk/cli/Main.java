@@ -67,8 +67,9 @@ public final class Main implements Runnable {
     private static int servePrepared(String config, String[] args) {
         PrintWriter err = new PrintWriter(System.err, true);
         try {
-            return AddCommand.serve(DeviceConfig.decode(config), true,
-                    System.getenv(BackgroundStart.RECOVER_ENV) != null);
+            String recover = System.getenv(BackgroundStart.RECOVER_ENV);
+            return AddCommand.serve(DeviceConfig.decode(config), true, recover != null,
+                    BackgroundStart.RECOVER_FRESH.equals(recover));
         } catch (Exception e) {
             return report(e, err, debugRequested(args));
         }

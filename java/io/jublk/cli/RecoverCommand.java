@@ -39,20 +39,25 @@ final class RecoverCommand implements Callable<Integer> {
         try (Control control = Control.open()) {
             DeviceServer.requireRecoverable(control.getDevInfo(id));
         }
-        AutoRecovery.forgetRecoveries(id);
-        return takeOver(id, config, start);
+        return takeOver(id, config, start, true);
     }
 
     /** Serves device {@code id} with a server that takes it over: in this process, or in the background. */
-    static int takeOver(int id, DeviceConfig config, StartOptions start) throws Exception {
-        if (start.foreground) return AddCommand.serve(config, start.notify, true);
-        return takeOverInBackground(id, config, start.timeoutMs());
+    /** @param freshRecoveryCount a manual recover: the automatic-recovery count starts again */
+    static int takeOver(int id, DeviceConfig config, StartOptions start, boolean freshRecoveryCount) throws Exception {
+        if (start.foreground) return AddCommand.serve(config, start.notify, true, freshRecoveryCount);
+        BackgroundStart b = takeOverStart(id, config, start.timeoutMs());
+        return (freshRecoveryCount ? b.freshRecoveryCount() : b).run();
     }
 
     /** Starts a background server that takes device {@code id} over; waits for it up to {@code timeoutMs}. */
     static int takeOverInBackground(int id, DeviceConfig config, long timeoutMs) throws Exception {
+        return takeOverStart(id, config, timeoutMs).run();
+    }
+
+    private static BackgroundStart takeOverStart(int id, DeviceConfig config, long timeoutMs) {
         // The background server shows as 'ublk recover -n ID' in ps, whichever command started it.
-        return new BackgroundStart(List.of("recover", "-n", Integer.toString(id)), config, timeoutMs, true).run();
+        return new BackgroundStart(List.of("recover", "-n", Integer.toString(id)), config, timeoutMs, true);
     }
 
     /** The settings device {@code id} was added with, as its server recorded them. */

@@ -11,31 +11,30 @@ public record DevInfo(int nrHwQueues, int queueDepth, int state, int maxIoBufByt
     /** dev_id value asking the kernel to pick a free id. */
     public static final int ANY_ID = -1;
 
-    /**
-     * What a server asks for in ADD_DEV; the kernel fills in the rest. The server's pid goes in
-     * too: the kernel keeps it until START_DEV, so a device whose server died before it could
-     * say which id it got is still known as that server's (see {@link #orphansOf}).
-     */
+    /** What a server asks for in ADD_DEV; the kernel fills in the rest. */
     public static DevInfo request(int devId, int nrHwQueues, int queueDepth, int maxIoBufBytes, long flags) {
-        return new DevInfo(nrHwQueues, queueDepth, 0, maxIoBufBytes, devId, (int) ProcessHandle.current().pid(),
-                flags, 0, 0, 0);
+        return request(devId, nrHwQueues, queueDepth, maxIoBufBytes, flags, 0);
     }
 
     /**
-     * The devices a server that died during its start left behind: added since its start
-     * ({@code existedBefore} are the ids there were then), never started (DEAD), and stamped
-     * with its pid at ADD_DEV — or with no readable pid: 7.x kernels report a dead stamping
-     * process's pid as -1 (6.12 reports the number). Never a live device, never one that was
-     * there before, never one stamped by a live server. (Left: a device another tool added in
-     * those same seconds without a pid, still unstarted.)
+     * ... with {@code startToken} in ublksrv_flags, which the kernel keeps and never reads: a
+     * device whose server died before it could say which id it got is still known by its
+     * starter (see {@link #orphansOf}). (Not the pid: 7.x reports a dead process's pid as -1.)
      */
-    public static java.util.List<Integer> orphansOf(long serverPid, java.util.Collection<Integer> existedBefore,
-                                                    java.util.List<DevInfo> devices) {
+    public static DevInfo request(int devId, int nrHwQueues, int queueDepth, int maxIoBufBytes, long flags,
+                                  long startToken) {
+        return new DevInfo(nrHwQueues, queueDepth, 0, maxIoBufBytes, devId, 0, flags, startToken, 0, 0);
+    }
+
+    /**
+     * The devices a server that died during its start left behind: never started (DEAD) and
+     * carrying its start's token. Never a live device, never another start's (0: no token).
+     */
+    public static java.util.List<Integer> orphansOf(long startToken, java.util.List<DevInfo> devices) {
         java.util.List<Integer> out = new java.util.ArrayList<>();
-        if (serverPid <= 0) return out;
+        if (startToken == 0) return out;
         for (DevInfo d : devices) {
-            boolean ours = d.serverPid() == serverPid || d.serverPid() < 0;
-            if (d.state() == S_DEV_DEAD && ours && !existedBefore.contains(d.devId())) out.add(d.devId());
+            if (d.state() == S_DEV_DEAD && d.serverFlags() == startToken) out.add(d.devId());
         }
         return out;
     }

@@ -77,6 +77,7 @@ public final class DeviceServer {
     private final DeviceConfig config;
     /** True for a server taking over an existing device from a dead one ('ublk recover'). */
     private final boolean recovering;
+    private boolean freshRecoveryCount;
     private final StoreFiles storeFiles = StoreFiles.system();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final List<QueueWorker> workers = new ArrayList<>();
@@ -112,6 +113,24 @@ public final class DeviceServer {
         this.faults = TestFaults.fromEnvironment();
     }
 
+    /** Where a starter ('ublk add' in the background) gives its server the token for ADD_DEV. */
+    public static final String START_TOKEN_ENV = "JUBLK_START_TOKEN";
+
+    /** The token its starter gave this server, 0 if none: goes into ADD_DEV (see DevInfo.orphansOf). */
+    private static long startToken() {
+        String t = System.getenv(START_TOKEN_ENV);
+        try {
+            return t == null ? 0 : Long.parseUnsignedLong(t);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** A manual 'ublk recover': this recovery is the first of a new automatic-recovery count. */
+    public void countRecoveriesAfresh() {
+        this.freshRecoveryCount = true;
+    }
+
     /** The device as the kernel accepted it (after {@link #start}). */
     public DevInfo info() {
         return info;
@@ -135,10 +154,11 @@ public final class DeviceServer {
             control = Control.open();
             features = KernelSupport.requireUsable(control);
             long cgroup = MemoryCgroup.limitBytes();
-            // The copy mode the disk gets (a recovering server's recorded config gives the same
-            // answer on this kernel): only buffer mode has per-tag buffers the cgroup is charged.
-            long tagBuffers = config.copyModeFor(() -> features) == CopyMode.BUFFER
-                    ? (long) config.queues() * config.depth() * config.maxIoBytes() : 0;
+            // The copy mode the disk gets (a recovering server: the one the device has): only buffer
+            // mode has per-tag buffers the cgroup is charged.
+            CopyMode mode = recovering ? CopyMode.ofDevFlags(control.getDevInfo(config.devId()).flags())
+                    : config.copyModeFor(() -> features);
+            long tagBuffers = mode == CopyMode.BUFFER ? (long) config.queues() * config.depth() * config.maxIoBytes() : 0;
             maxMemory = MemoryCgroup.effectiveLimit(config.maxMemory(), cgroup, tagBuffers, config.writebackCache());
             if (maxMemory != config.maxMemory()) {
                 Log.info("memory cgroup limit " + cgroup + " bytes: the disk may hold at most " + maxMemory
@@ -181,7 +201,7 @@ public final class DeviceServer {
         long flags = copyMode.devFlags() | (config.noPartScan() ? Feature.NO_AUTO_PART_SCAN.bit : 0)
                 | (config.batchIo() ? Feature.BATCH_IO.bit : 0) | (config.recoverable() ? recovery : 0);
         info = control.addDev(DevInfo.request(config.devId(), config.queues(), config.depth(),
-                config.maxIoBytes(), flags));
+                config.maxIoBytes(), flags, startToken()));
         step("after-add-dev-ioctl"); // before the id is announced: only the pid stamp finds the device
         Log.info("added device " + info.devId() + ": " + info.nrHwQueues() + " queue(s), depth "
                 + info.queueDepth() + ", max I/O " + info.maxIoBufBytes() + " bytes, flags 0x"
@@ -225,7 +245,9 @@ public final class DeviceServer {
         requireRecoverable(info);
         onAdded.accept(id);
         Map<String, String> before = RunDir.readState(id);
-        String earlier = before.getOrDefault("recoveries", "");
+        // A manual recover starts the count again (the user decided); the state this server
+        // writes no longer says the bound gave up.
+        String earlier = freshRecoveryCount ? "" : before.getOrDefault("recoveries", "");
         // A server that handed over ('ublk restart') did not die: only deaths count.
         if (before.containsKey("handed_over")) {
             recoveries = earlier;

@@ -202,7 +202,7 @@ public final class WriteCache implements AutoCloseable {
 
     /** Every saved copy is given back (one madvise per run of copied pages) and forgotten. */
     private void dropSaved() {
-        if (!writeBack) return;
+        if (!writeBack || saved.usedPages() == 0) return;
         long copied = 0, runStart = -1, runEnd = -2;
         for (long p = saved.nextSet(0); p >= 0; p = saved.nextSet(p + 1)) {
             if (wasEmpty.isUsed(p)) continue; // never copied: its shadow page is untouched

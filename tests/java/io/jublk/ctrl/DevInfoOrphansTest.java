@@ -2,34 +2,39 @@ package io.jublk.ctrl;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
-import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * A server killed between ADD_DEV and announcing its device's id: the device is found by the
- * pid the server stamped into it — only never-started devices of that very server.
+ * A server killed between ADD_DEV and announcing its device's id: its starter finds the
+ * device by the token the server put into the request — only never-started devices of that
+ * very start.
  */
 class DevInfoOrphansTest {
-    static DevInfo dev(int id, int state, int pid) {
-        return new DevInfo(1, 128, state, 1 << 20, id, pid, 0, 0, 0, 0);
+    static final long TOKEN = 0x9e3779b97f4a7c15L;
+
+    static DevInfo dev(int id, int state, long token) {
+        return new DevInfo(1, 128, state, 1 << 20, id, -1, 0, token, 0, 0);
     }
 
     @Test
-    void onlyNewDeadDevicesStampedWithThatPidOrWithAHiddenOne() {
-        List<DevInfo> devices = List.of(dev(0, Uapi.S_DEV_DEAD, 4242), dev(1, Uapi.S_DEV_LIVE, 4242),
-                dev(2, Uapi.S_DEV_DEAD, 99), dev(3, Uapi.S_DEV_QUIESCED, 4242), dev(4, Uapi.S_DEV_DEAD, 4242),
-                dev(5, Uapi.S_DEV_DEAD, -1), dev(6, Uapi.S_DEV_DEAD, 0), dev(7, Uapi.S_DEV_DEAD, 4242));
-        // 7 existed before the server started; 5: a 7.x kernel hides a dead process's pid (-1);
-        // 2: another, live server's; 6: unstamped (pid 0, another tool on 6.12).
-        assertEquals(List.of(0, 4, 5), DevInfo.orphansOf(4242, Set.of(7), devices));
-        assertEquals(List.of(), DevInfo.orphansOf(0, Set.of(), List.of(dev(5, Uapi.S_DEV_DEAD, 0))), "no child pid, no orphan");
+    void onlyNeverStartedDevicesCarryingThisStartsToken() {
+        List<DevInfo> devices = List.of(dev(0, Uapi.S_DEV_DEAD, TOKEN), dev(1, Uapi.S_DEV_LIVE, TOKEN),
+                dev(2, Uapi.S_DEV_DEAD, 42), dev(3, Uapi.S_DEV_QUIESCED, TOKEN), dev(4, Uapi.S_DEV_DEAD, 0));
+        // 1, 3: started (LIVE, QUIESCED: a recoverable disk's data); 2: another start's; 4: no token (another tool).
+        assertEquals(List.of(0), DevInfo.orphansOf(TOKEN, devices));
+        assertEquals(List.of(), DevInfo.orphansOf(0, List.of(dev(5, Uapi.S_DEV_DEAD, 0))), "no token, no orphan");
     }
 
     @Test
-    void theRequestCarriesThisProcessAsServer() {
-        DevInfo r = DevInfo.request(DevInfo.ANY_ID, 1, 128, 1 << 20, 0);
-        assertEquals(ProcessHandle.current().pid(), r.serverPid());
+    void theTokenTravelsInUblksrvFlags() {
+        DevInfo r = DevInfo.request(DevInfo.ANY_ID, 1, 128, 1 << 20, 0, TOKEN);
+        ByteBuffer b = ByteBuffer.allocate(Uapi.DEV_INFO_SIZE).order(ByteOrder.nativeOrder());
+        r.encode(b);
+        assertEquals(TOKEN, b.getLong(Uapi.DI_SRV_FLAGS));
+        assertEquals(TOKEN, DevInfo.decode(b).serverFlags());
     }
 }

@@ -151,7 +151,8 @@ public final class WriteCache implements AutoCloseable {
         int units = PAGE / unit;
         boolean[] undo = new boolean[units];
         // In page order, whatever order they were changed in: the same seed, the same outcome.
-        for (long p = saved.nextSet(0); p >= 0; p = saved.nextSet(p + 1)) {
+        // (Without write-back nothing was saved and there is no bitmap: a cut only powers off.)
+        for (long p = writeBack ? saved.nextSet(0) : -1; p >= 0; p = saved.nextSet(p + 1)) {
             long base = p * PAGE;
             boolean empty = wasEmpty.isUsed(p);
             // A discard or write-zeroes since the flush released the store page (its bit is

@@ -197,6 +197,23 @@ class WriteCacheTest {
     }
 
     @Test
+    void withoutWriteBackACutLosesNothingAndOnlyPowersOff() {
+        try (PageStore s = new PageStore(1 << 20); WriteCache none = new WriteCache(s, false)) {
+            RamTarget d = new RamTarget(s, none);
+            d.write(0, PAGE, c);
+            assertEquals(PAGE, c.result);
+            s.write(0, filled(PAGE, 'N'));
+            assertEquals(0, none.cut(WriteCache.Loss.ALL, 0, false, 512), "nothing undone");
+            assertTrue(none.poweredOff());
+            d.read(0, PAGE, c, (o, src, n) -> { });
+            assertTrue(c.result < 0, "a read while the power is off fails");
+            none.powerOn();
+            assertArrayEquals(filled(PAGE, 'N'), s.read(0, PAGE));
+            assertEquals(0, none.nonDurableBytes());
+        }
+    }
+
+    @Test
     void aDiscardThatWasNotDurableIsUndone() {
         write(0, filled(2 * PAGE, 'A'), false);
         flush();

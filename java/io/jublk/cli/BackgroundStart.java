@@ -202,9 +202,8 @@ final class BackgroundStart {
      * a user). Returns the id removed, or -1.
      */
     private int removeOrphans() {
-        int removed = -1;
+        List<DevInfo> devices = new ArrayList<>();
         try (Control control = Control.open()) {
-            List<DevInfo> devices = new ArrayList<>();
             for (int id : DeviceIds.list()) {
                 try {
                     devices.add(control.getDevInfo(id));
@@ -212,17 +211,13 @@ final class BackgroundStart {
                     // deleted meanwhile
                 }
             }
-            for (int id : DevInfo.orphansOf(startToken, devices)) {
-                try {
-                    new DeviceRemover(control, 10_000, true).delete(id);
-                    RunDir.removeDeviceFiles(id);
-                    removed = id;
-                } catch (JublkException e) {
-                    // gone meanwhile, or not removable now: 'ublk list' shows it
-                }
-            }
         } catch (JublkException ignored) {
-            // best effort: 'ublk list' shows anything left
+            return -1; // best effort: 'ublk list' shows anything left
+        }
+        int removed = -1;
+        for (int id : DevInfo.orphansOf(startToken, devices)) {
+            removeLeftovers(id);
+            removed = id;
         }
         return removed;
     }

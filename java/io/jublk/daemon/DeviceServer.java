@@ -202,7 +202,7 @@ public final class DeviceServer {
                 | (config.batchIo() ? Feature.BATCH_IO.bit : 0) | (config.recoverable() ? recovery : 0);
         info = control.addDev(DevInfo.request(config.devId(), config.queues(), config.depth(),
                 config.maxIoBytes(), flags, startToken()));
-        step("after-add-dev-ioctl"); // before the id is announced: only the pid stamp finds the device
+        step("after-add-dev-ioctl"); // before the id is announced: only the start token finds the device
         Log.info("added device " + info.devId() + ": " + info.nrHwQueues() + " queue(s), depth "
                 + info.queueDepth() + ", max I/O " + info.maxIoBufBytes() + " bytes, flags 0x"
                 + Long.toHexString(info.flags()));

@@ -208,15 +208,18 @@ public final class QueueWorker implements Runnable {
     }
 
     private int batch(Ring ring, short q, OffHeap cmds, int n, OffHeap events, long iod, int waitNr, long bounds) {
-        int ev = Native.jublk_queue_batch(ring.handle(), cdevFd, q, cmds.address(), n, events.address(), maxEvents(),
-                iod, depth, waitNr, IDLE_WAIT_MS, bounds);
+        int ev = queueBatch(ring, q, cmds, n, events, iod, waitNr, bounds);
         if (TransientRingErrors.isTransient(ev)) {
             // The failed call's commands are queued: the retries submit them, adding none.
-            ev = TransientRingErrors.retry(ev, () -> Native.jublk_queue_batch(ring.handle(), cdevFd, q, cmds.address(), 0,
-                            events.address(), maxEvents(), iod, depth, waitNr, IDLE_WAIT_MS, bounds),
+            ev = TransientRingErrors.retry(ev, () -> queueBatch(ring, q, cmds, 0, events, iod, waitNr, bounds),
                     TransientRingErrors::sleepNanos, System::nanoTime, m -> log.accept("queue " + qid + ": " + m));
         }
         return NativeException.check("io_uring_enter on queue " + qid, ev);
+    }
+
+    private int queueBatch(Ring ring, short q, OffHeap cmds, int n, OffHeap events, long iod, int waitNr, long bounds) {
+        return Native.jublk_queue_batch(ring.handle(), cdevFd, q, cmds.address(), n, events.address(), maxEvents(),
+                iod, depth, waitNr, IDLE_WAIT_MS, bounds);
     }
 
     /**

@@ -167,18 +167,18 @@ public final class WriteCache implements AutoCloseable {
                 if (undo[u]) undone++;
                 else all = false;
             }
+            // A page that was zeros at the flush and is out of the store reads zeros already;
+            // copying its zeros in would fault in a page nobody counts.
+            if (empty && !inStore) continue;
             // A page that was zeros at the last flush and is undone whole goes back to using no
             // memory: released, not filled with zeros first.
             if (empty && all) {
-                if (inStore && base < store.size()) store.zero(base, Math.min(PAGE, store.size() - base));
+                if (base < store.size()) store.zero(base, Math.min(PAGE, store.size() - base));
                 continue;
             }
             for (int u = 0; u < units; u++) {
                 if (!undo[u]) continue;
                 int off = u * unit;
-                // A page that was zeros at the flush and is out of the store reads zeros
-                // already; copying its zeros in would fault in a page nobody counts.
-                if (empty && !inStore) continue;
                 if (!inStore) {
                     store.markPageUsed(p);
                     inStore = true;

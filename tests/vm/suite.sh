@@ -1251,6 +1251,47 @@ t_powercut_cache_none_loses_nothing() {
     "$U" del -n "$id" || fail "del"
 }
 
+# A write-back disk at --max-memory: the cache destages (or writes through) instead of refusing
+# an overwrite or a discard, and what a cut leaves says which happened — read through the device.
+t_writeback_cache_at_the_memory_limit() {
+    local id wt ds mem
+    DEV=$(add_dev --size 128M --max-memory 32M --cache writeback) || fail "add"
+    id=${DEV#/dev/ublkb}
+    head -c $((40 << 20)) /dev/urandom > /tmp/wl-data
+    dd if=/tmp/wl-data of="$DEV" bs=1M oflag=direct 2> /tmp/dd.err && fail "40 MiB fit under a 32 MiB limit"
+    grep -q '^32+0 records out' /tmp/dd.err || { cat /tmp/dd.err; fail "ENOSPC not at exactly 32 MiB"; }
+    dd if=/dev/null of="$DEV" conv=fsync,notrunc status=none || fail "fsync (FLUSH) at the limit"
+    # Overwriting at the limit needs a saved copy there is no room for: written through.
+    head -c $((1 << 20)) /dev/urandom > /tmp/wl-new
+    dd if=/tmp/wl-new of="$DEV" bs=1M seek=3 oflag=direct status=none || fail "an overwrite at the limit was refused"
+    wt=$(stat_of "$id" "s['cache']['written_through_pages']")
+    [ "$wt" -ge 256 ] || fail "the overwrite was not written through (written_through_pages $wt)"
+    head -c $((32 << 20)) /tmp/wl-data > /tmp/wl-expect
+    dd if=/tmp/wl-new of=/tmp/wl-expect bs=1M seek=3 conv=notrunc status=none
+    "$U" powercut -n "$id" --lose all > /dev/null || fail "powercut"
+    "$U" poweron -n "$id" > /dev/null || fail "poweron"
+    dd if="$DEV" bs=1M count=32 iflag=direct status=none | cmp -s - /tmp/wl-expect \
+        || fail "after the cut the disk is not the flushed data with the written-through MiB"
+    echo "  overwrite at the limit written through ($wt pages): a cut keeps it"
+    # The discard frees memory, so it must work at the limit; the next fresh write destages.
+    blkdiscard "$DEV" || fail "blkdiscard of a full disk at the limit failed"
+    mem=$(stat_of "$id" "s['memory_bytes']")
+    [ "$mem" -le $((32 << 20)) ] || fail "memory $mem above the limit after the discard"
+    dd if=/tmp/wl-data of="$DEV" bs=1M count=8 seek=64 oflag=direct status=none || fail "a write after the discard was refused"
+    ds=$(stat_of "$id" "s['cache']['destages']")
+    [ "$ds" -ge 1 ] || fail "the cache never destaged (destages $ds)"
+    "$U" stats -n "$id" | grep -q 'full at the memory limit' || fail "ublk stats does not say the cache filled"
+    mem=$(stat_of "$id" "s['memory_bytes']")
+    [ "$mem" -le $((32 << 20)) ] || fail "memory $mem above the limit"
+    "$U" powercut -n "$id" --lose all > /dev/null || fail "powercut 2"
+    "$U" poweron -n "$id" > /dev/null || fail "poweron 2"
+    # The destage made the discard durable; the 8 MiB written after it were not: all zeros.
+    dd if="$DEV" bs=1M count=128 iflag=direct status=none | cmp -s - <(head -c $((128 << 20)) /dev/zero) \
+        || fail "after the second cut the disk is not all zeros (the destaged discard, the unflushed write undone)"
+    echo "  discard at the limit worked, memory $((mem >> 20)) MiB, $ds destage(s); a cut keeps the destaged discard"
+    "$U" del -n "$id" || fail "del"
+}
+
 # ext4 on a write-back disk, a writer fsyncing every file: 20 cuts at random moments, each
 # followed by power on, mount (journal replay), the fsynced files checked, e2fsck -fn.
 # $1: mount options; $2: "keep" (every fsynced file must survive every cut) or "lose" (some
@@ -1441,7 +1482,7 @@ cleanup_between() {
 
 # Scenarios that depend on no kernel feature, run in CI on the second kernel's lane only to share
 # the VM time between the two lanes (the 6.12 full suite leaves them out, the 7.3 core set has them).
-SECOND_LANE=(t_powercut_ext4_fsynced_files_survive t_stats_match_fio_counts)
+SECOND_LANE=(t_powercut_ext4_fsynced_files_survive t_stats_match_fio_counts t_writeback_cache_at_the_memory_limit)
 # The core set run on the second kernel: every kernel-dependent feature, data integrity at
 # 4k and 1M with 2 queues, a filesystem, discard, flush, kill -9 — what can differ by kernel.
 CORE=(t_features_names_every_bit t_fio_verify_2_queues t_one_mib_sequential_fills
@@ -1494,6 +1535,7 @@ start_cli_session() {
         -cp "$ROOT/target/jublk.jar:$ROOT/target/test-classes" io.jublk.harness.CliSession "$CLI_SESSION_DIR" \
         >> "$OUT/cli-session.log" 2>&1 < /dev/null &
     pid=$!
+    disown "$pid" # not a job of the suite: its kill -9 at the end is no "Killed" line in the output
     for i in $(seq 600); do
         [ -s "$CLI_SESSION_DIR/ready" ] && break
         kill -0 "$pid" 2>/dev/null || break

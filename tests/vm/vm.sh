@@ -44,6 +44,14 @@ done
 script=$(readlink -f "$1"); shift
 [ -f "$script" ] || { echo "vm.sh: no such script: $1" >&2; exit 125; }
 
+# The host tools the VM needs (installed by tests/setup-host.sh): say which are missing first,
+# not a depmod or qemu error halfway through preparing the kernel.
+missing=""
+for t in qemu-system-x86_64 depmod cpio xz busybox; do
+    command -v "$t" > /dev/null 2>&1 || [ -x "/bin/$t" ] || missing="$missing $t"
+done
+[ -z "$missing" ] || { echo "vm.sh: missing host tools:$missing (run: sudo bash tests/setup-host.sh)" >&2; exit 125; }
+
 # shellcheck source=tests/vm/kernel.sh
 . "$here/kernel.sh"
 kdir=$(vm_kernel_dir) || { echo "vm.sh: could not prepare the VM kernel" >&2; exit 125; }

@@ -80,9 +80,13 @@ final class StatsCommand implements Callable<Integer> {
         }
         Map<String, Object> cache = (Map<String, Object>) s.get("cache");
         if (cache != null) {
-            sb.append(String.format("cache %s  non-durable %s  flushes %s  FUA writes %s  power cuts %s (%s blocks lost)%s%n",
+            // Destages only happen at --max-memory: shown once they did, so the usual line stays short.
+            long destages = (Long) cache.getOrDefault("destages", 0L);
+            String full = destages == 0 ? "" : String.format("  full at the memory limit: %d destages, %d pages written through",
+                    destages, (Long) cache.getOrDefault("written_through_pages", 0L));
+            sb.append(String.format("cache %s  non-durable %s  flushes %s  FUA writes %s  power cuts %s (%s blocks lost)%s%s%n",
                     cache.get("mode"), Sizes.human((Long) cache.get("non_durable_bytes")), cache.get("flushes"),
-                    cache.get("fua_writes"), cache.get("power_cuts"), cache.get("blocks_lost"),
+                    cache.get("fua_writes"), cache.get("power_cuts"), cache.get("blocks_lost"), full,
                     Boolean.TRUE.equals(cache.get("powered_off")) ? "  POWERED OFF" : ""));
         }
         sb.append(String.format("  %-13s %12s %12s%n", "OP", "REQUESTS", "BYTES"));

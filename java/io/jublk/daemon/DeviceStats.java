@@ -60,6 +60,8 @@ final class DeviceStats {
                     .field("non_durable_bytes", cache.nonDurableBytes())
                     .field("flushes", cache.flushes())
                     .field("fua_writes", cache.fuas())
+                    .field("destages", cache.destages())
+                    .field("written_through_pages", cache.writtenThroughPages())
                     .field("power_cuts", cache.cuts())
                     .field("blocks_lost", cache.lostBlocks())
                     .field("powered_off", cache.poweredOff())

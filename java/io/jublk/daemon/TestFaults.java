@@ -4,6 +4,7 @@ import io.jublk.nat.Native;
 import io.jublk.target.Completion;
 import io.jublk.target.ReadSink;
 import io.jublk.target.Target;
+import io.jublk.store.WriteSource;
 
 /**
  * Faults the VM tests inject into a device server: TEST USE ONLY. The server reads them
@@ -143,9 +144,9 @@ final class TestFaults {
         }
 
         @Override
-        public void write(long offset, int length, Completion c) {
+        public void write(long offset, int length, Completion c, WriteSource source) {
             check(offset, length);
-            inner.write(offset, length, c);
+            inner.write(offset, length, c, source);
         }
 
         @Override

@@ -6,6 +6,7 @@ import io.jublk.nat.Native;
 import io.jublk.target.Completion;
 import io.jublk.target.ReadSink;
 import io.jublk.target.Target;
+import io.jublk.store.WriteSource;
 
 import java.nio.ByteBuffer;
 import java.util.function.Consumer;
@@ -24,7 +25,7 @@ import static io.jublk.queue.ShimLayout.*;
  * <p>A request whose handling throws fails alone, with EIO, and is logged; the queue goes
  * on. Only an {@link Error} (the JVM itself in trouble) ends the queue.
  */
-public final class Dispatcher implements ReadSink {
+public final class Dispatcher implements ReadSink, WriteSource {
     private static final int ENODEV = Errno.ENODEV.negative();
     private static final int EIO = Errno.EIO.negative();
     private static final int EOPNOTSUPP = Errno.EOPNOTSUPP.negative();
@@ -257,7 +258,7 @@ public final class Dispatcher implements ReadSink {
                 case Uapi.OP_WRITE:
                     if (length > bufferSize) c.fail(EIO);
                     else {
-                        target.write(offset, (int) length, c);
+                        target.write(offset, (int) length, c, this);
                         if (c.result > 0 && !c.delivered) writeCopy(c, tag, offset);
                         if (c.result > 0 && (opFlags & Uapi.IO_F_FUA) != 0 && fuaCount < fuaOffsets.length) {
                             fuaOffsets[fuaCount] = offset;
@@ -316,6 +317,19 @@ public final class Dispatcher implements ReadSink {
             long dst = bufferOf(currentTag) + requestOffset;
             if (source == 0) Native.jublk_memset(dst, 0, length);
             else Native.jublk_memcpy(dst, source, length);
+        }
+    }
+
+    /** A WRITE whose target copies the data itself (a write-back disk, under its cache's lock). */
+    @Override
+    public void copyInto(long address, int length) {
+        switch (mode) {
+            case USER_COPY -> {
+                int res = Native.jublk_user_copy(cdevFd, 0, address, length, Uapi.userCopyPos(qid, currentTag, 0));
+                if (res < 0) throw new io.jublk.nat.NativeException("pread from the request", res);
+            }
+            case FIXED -> throw new IllegalStateException("copy mode fixed copies through the store file only");
+            default -> Native.jublk_memcpy(address, bufferOf(currentTag), length);
         }
     }
 

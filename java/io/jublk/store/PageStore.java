@@ -208,6 +208,11 @@ public final class PageStore implements AutoCloseable {
         return this.pages.reserveExtra(pages);
     }
 
+    /** Pages of memory still free under the limit (see {@link PageTracker#freePages}). */
+    public long freePages() {
+        return pages.freePages();
+    }
+
     /** Counts pages held beside the store whatever the limit (see {@link PageTracker#addExtra}). */
     public void addExtra(long pages) {
         this.pages.addExtra(pages);
@@ -256,26 +261,31 @@ public final class PageStore implements AutoCloseable {
         }
         if (length == 0) return;
         long end = offset + length;
-        long firstWhole = roundUp(offset);
-        long lastWhole = end / PAGE_SIZE * PAGE_SIZE;
-        if (firstWhole >= lastWhole) {
-            zeroPartial(offset, length);
-            return;
+        long firstWhole = firstWholePage(offset);
+        long endWhole = Math.max(firstWhole, endWholePage(offset, length));
+        if (offset < firstWhole * PAGE_SIZE) zeroPartial(offset, Math.min(end, firstWhole * PAGE_SIZE) - offset);
+        if (endWhole > firstWhole) {
+            NativeException.check("madvise (release pages)", Native.jublk_madvise(base + firstWhole * PAGE_SIZE,
+                    (endWhole - firstWhole) * PAGE_SIZE, releaseAdvice));
+            pages.release(firstWhole, endWhole - firstWhole);
         }
-        if (offset < firstWhole) zeroPartial(offset, firstWhole - offset);
-        NativeException.check("madvise (release pages)",
-                Native.jublk_madvise(base + firstWhole, lastWhole - firstWhole, releaseAdvice));
-        pages.release(firstWhole / PAGE_SIZE, (lastWhole - firstWhole) / PAGE_SIZE);
-        if (lastWhole < end) {
-            // The tail page is partial only if the disk extends past it; at the very end of
-            // the disk it is the mapping's last (padded) page and may be released whole.
-            if (end == size && roundUp(size) > size) {
-                Native.jublk_madvise(base + lastWhole, PAGE_SIZE, releaseAdvice);
-                pages.release(lastWhole / PAGE_SIZE, 1);
-            } else {
-                zeroPartial(lastWhole, end - lastWhole);
-            }
-        }
+        long tail = endWhole * PAGE_SIZE;
+        if (tail < end) zeroPartial(tail, end - tail);
+    }
+
+    /** The first page a {@link #zero} from {@code offset} releases whole (pages before it are zero-filled). */
+    public long firstWholePage(long offset) {
+        return roundUp(offset) / PAGE_SIZE;
+    }
+
+    /**
+     * The page after the last one a {@link #zero} of [offset, offset+length) releases whole.
+     * At the very end of the disk the mapping's last, padded page counts as whole: no sector
+     * of the disk lies beyond the range in it.
+     */
+    public long endWholePage(long offset, long length) {
+        long end = offset + length;
+        return end == size ? roundUp(size) / PAGE_SIZE : end / PAGE_SIZE;
     }
 
     /** Zero-fills part of one page; a page never written is zero already and is left unmapped. */

@@ -136,6 +136,14 @@ public final class PageTracker implements AutoCloseable {
     }
 
     /**
+     * Pages that may still be claimed before the limit (Long.MAX_VALUE without one). Exact only
+     * while nothing else claims pages (a write-back disk changes its store under one lock).
+     */
+    public long freePages() {
+        return limitPages == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, limitPages - used.get());
+    }
+
+    /**
      * Counts {@code n} pages of memory that are not store pages (a write cache's saved copies)
      * against the limit; false, and nothing counted, if they would exceed it.
      */

@@ -20,13 +20,17 @@ import io.jublk.nat.NativeException;
  * costs memory once saved), counted against the store's memory limit and in its memory use,
  * and given back at every FLUSH: the cache costs at most what was written since the last one.
  *
- * <p>Safe for concurrent queues: every method takes the cache's lock (only disks with a
- * write-back cache pay for it).
+ * <p>Safe for concurrent queues: every method takes the cache's lock, and on a write-back
+ * disk every change to the store happens inside it together with its data copy (writes are
+ * serialized across queues: the price of exact crash states, paid only by write-back disks).
+ * At the memory limit the cache destages rather than refuse a discard or an overwrite.
  */
 public final class WriteCache implements AutoCloseable {
     private static final int PAGE = PageStore.PAGE_SIZE;
     /** Sector size of a torn write: what a real disk writes atomically. */
     public static final int SECTOR = 512;
+    /** A discard is saved and zeroed this much at a time (see {@link #zero}). */
+    private static final long ZERO_CHUNK = 2L << 20;
 
     /** What a power cut loses. */
     public enum Loss {
@@ -54,6 +58,10 @@ public final class WriteCache implements AutoCloseable {
     private long fuas;
     private long cuts;
     private long lostBlocks;
+    /** Saved copies in the shadow mapping, counted in the store's memory (given back by dropSaved). */
+    private long held;
+    private long destages;
+    private long writtenThrough;
 
     /** A write-back cache over {@code store}. */
     public WriteCache(PageStore store) {
@@ -78,34 +86,136 @@ public final class WriteCache implements AutoCloseable {
     }
 
     /**
-     * Before [offset, offset+length) of the store changes — a write ({@code write}), or a
-     * discard or write-zeroes — saves the durable content of every page in it not saved since
-     * the last flush. A page never written needs no copy (it was zeros); a discard leaves it
-     * zeros, so only a write records it. Call before the store's own reservation (it looks at
-     * which pages hold data). False if saving would take the store beyond its memory limit
-     * (nothing is saved then).
+     * A WRITE on a write-back disk, whole under the cache's lock: the durable content of each
+     * page it changes is saved (a page never written needs no copy: it was zeros), the store's
+     * memory is claimed, and {@code data} copies the request into the store. Nothing can run
+     * between those steps — not another queue's FLUSH dropping a copy this write relies on,
+     * not another write tearing the page being saved — so the count of saved pages is exact
+     * and every saved page is a state the disk really had.
+     *
+     * <p>At the memory limit the cache destages (everything becomes durable and its copies are
+     * given back, as a real disk's full cache does) rather than refuse; if the store alone is
+     * at the limit, the write's pages are written through (durable at once, nothing saved).
+     * False — nothing changed — only if the write needs fresh store pages beyond the limit.
      */
-    public synchronized boolean beforeChange(long offset, long length, boolean write) {
-        if (length <= 0 || !writeBack) return true;
+    public synchronized boolean write(long offset, int length, WriteSource data) {
+        if (length <= 0) return true;
         long first = offset / PAGE;
         long last = (offset + length - 1) / PAGE;
-        long toCopy = 0;
-        for (long p = first; p <= last; p++) {
-            if (!saved.isUsed(p) && store.isPageUsed(p)) toCopy++;
+        // Under this lock nothing else changes the store, so the room counted here is exact.
+        long fresh = (last - first + 1) - store.usedPagesIn(first, last);
+        long copies = pagesToCopy(first, last);
+        if (store.freePages() < fresh + copies && held > 0) {
+            destage();
+            copies = pagesToCopy(first, last); // every page is durable now: each one with data needs a copy
         }
-        if (toCopy > 0 && !store.reserveExtra(toCopy)) return false;
+        if (store.freePages() < fresh) return false; // the data itself does not fit: nothing changed
+        // The user's data comes first: with no room left for the copies, write through.
+        boolean copy = copies == 0 || store.freePages() - fresh >= copies;
+        if (copy) {
+            holdCopies(copies);
+        } else {
+            writtenThrough += copies;
+        }
         for (long p = first; p <= last; p++) {
             if (saved.isUsed(p)) continue;
-            boolean used = store.isPageUsed(p);
-            if (!used && !write) continue;
-            if (used) {
+            if (store.isPageUsed(p)) {
+                if (!copy) continue; // written through: this page's change is durable at once
                 Native.jublk_memcpy(shadowBase + p * PAGE, store.address(p * PAGE), PAGE);
             } else {
-                wasEmpty.markUsed(p, p);
+                wasEmpty.markUsed(p, p); // durable content zeros: nothing to copy, no memory
             }
             saved.markUsed(p, p);
         }
+        if (!store.reserveForWrite(offset, length)) {
+            throw new IllegalStateException("the store's free memory changed under the write cache's lock");
+        }
+        data.copyInto(store.address(offset), length);
         return true;
+    }
+
+    /** Pages of [first, last] that hold data and are not saved since the last flush: each needs a copy. */
+    private long pagesToCopy(long first, long last) {
+        long n = 0;
+        for (long p = first; p <= last; p++) {
+            if (!saved.isUsed(p) && store.isPageUsed(p)) n++;
+        }
+        return n;
+    }
+
+    private void holdCopies(long pages) {
+        if (pages == 0) return;
+        if (!store.reserveExtra(pages)) {
+            throw new IllegalStateException("the store's free memory changed under the write cache's lock");
+        }
+        held += pages;
+    }
+
+    /**
+     * Room for {@code pages} new saved copies: at the limit the cache destages first; false if
+     * even then there is none (the caller changes those pages without a copy: written through).
+     */
+    private boolean reserveCopies(long pages) {
+        if (store.freePages() < pages && held > 0) destage();
+        if (store.freePages() < pages) {
+            writtenThrough += pages;
+            return false;
+        }
+        holdCopies(pages);
+        return true;
+    }
+
+    /**
+     * A DISCARD or WRITE_ZEROES on a write-back disk: the durable content of each page it
+     * changes is saved first, then the store zeros the range. It never needs new memory, so
+     * the one thing that frees memory always works at the limit: a whole page the store
+     * releases moves into the cache (counted once, as it was), and only a partial end page
+     * needs a new copy (destaged for, or written through, as for a write). Done in 2 MiB
+     * chunks, so memory never holds a large range twice on its way out.
+     */
+    public synchronized void zero(long offset, long length) {
+        long end = offset + length;
+        for (long at = offset; at < end; ) {
+            long chunkEnd = Math.min(end, (at / ZERO_CHUNK + 1) * ZERO_CHUNK);
+            zeroChunk(at, chunkEnd - at);
+            at = chunkEnd;
+        }
+    }
+
+    private void zeroChunk(long offset, long length) {
+        long first = offset / PAGE;
+        long last = (offset + length - 1) / PAGE;
+        if (store.usedPagesIn(first, last) == 0) return; // reads zeros already: nothing changes
+        long firstWhole = store.firstWholePage(offset);
+        long endWhole = store.endWholePage(offset, length);
+        // Only a partial end page (at most two) needs new memory; room for it is found before
+        // any page is saved, so a destage cannot drop what this discard saved.
+        long partials = 0;
+        for (long p = first; p <= last; p++) {
+            if ((p < firstWhole || p >= endWhole) && !saved.isUsed(p) && store.isPageUsed(p)) partials++;
+        }
+        boolean copyPartials = partials == 0 || reserveCopies(partials);
+        for (long p = first; p <= last; p++) {
+            if (saved.isUsed(p) || !store.isPageUsed(p)) continue;
+            if (p >= firstWhole && p < endWhole) {
+                store.addExtra(1); // the store gives this page back below: net no memory
+                held++;
+            } else if (!copyPartials) {
+                continue; // written through
+            }
+            Native.jublk_memcpy(shadowBase + p * PAGE, store.address(p * PAGE), PAGE);
+            saved.markUsed(p, p);
+        }
+        store.zero(offset, length);
+    }
+
+    /**
+     * The cache is full: every change becomes durable now and the saved copies are given back
+     * (a disk may always make data durable early; FLUSH and FUA promise only the other way).
+     */
+    private void destage() {
+        destages++;
+        dropSaved();
     }
 
     /**
@@ -126,6 +236,7 @@ public final class WriteCache implements AutoCloseable {
                 // The copy below makes it a page in memory; a FUA write already done cannot be
                 // refused, so it is counted whatever the limit (dropSaved gives it back).
                 store.addExtra(1);
+                held++;
             }
             Native.jublk_memcpy(shadowBase + from, store.address(from), to - from);
         }
@@ -204,10 +315,9 @@ public final class WriteCache implements AutoCloseable {
     /** Every saved copy is given back (one madvise per run of copied pages) and forgotten. */
     private void dropSaved() {
         if (!writeBack || saved.usedPages() == 0) return;
-        long copied = 0, runStart = -1, runEnd = -2;
+        long runStart = -1, runEnd = -2;
         for (long p = saved.nextSet(0); p >= 0; p = saved.nextSet(p + 1)) {
             if (wasEmpty.isUsed(p)) continue; // never copied: its shadow page is untouched
-            copied++;
             if (p != runEnd + 1) {
                 releaseShadow(runStart, runEnd);
                 runStart = p;
@@ -215,7 +325,8 @@ public final class WriteCache implements AutoCloseable {
             runEnd = p;
         }
         releaseShadow(runStart, runEnd);
-        store.releaseExtra(copied);
+        store.releaseExtra(held);
+        held = 0;
         saved.releaseAll();
         wasEmpty.releaseAll();
     }
@@ -236,6 +347,16 @@ public final class WriteCache implements AutoCloseable {
 
     public synchronized long fuas() {
         return fuas;
+    }
+
+    /** Times the cache was full at the memory limit and made everything durable to make room. */
+    public synchronized long destages() {
+        return destages;
+    }
+
+    /** Pages changed without a saved copy (durable at once) because even a destaged cache left no room. */
+    public synchronized long writtenThroughPages() {
+        return writtenThrough;
     }
 
     public synchronized long cuts() {

@@ -2,6 +2,7 @@ package io.jublk.target;
 
 import io.jublk.nat.Errno;
 import io.jublk.store.PageStore;
+import io.jublk.store.WriteSource;
 
 /**
  * The null device ({@code ublk add -t null}): every request in range completes at once and
@@ -25,7 +26,7 @@ public final class NullTarget implements Target {
     }
 
     @Override
-    public void write(long offset, int length, Completion c) {
+    public void write(long offset, int length, Completion c, WriteSource source) {
         complete(offset, length, c);
     }
 

@@ -3,6 +3,7 @@ package io.jublk.target;
 import io.jublk.nat.Errno;
 import io.jublk.store.PageStore;
 import io.jublk.store.WriteCache;
+import io.jublk.store.WriteSource;
 
 /**
  * The RAM disk: requests served from a {@link PageStore}. Out-of-range requests fail with
@@ -75,12 +76,16 @@ public final class RamTarget implements Target {
     }
 
     @Override
-    public void write(long offset, int length, Completion c) {
+    public void write(long offset, int length, Completion c, WriteSource source) {
         if (poweredOff(c)) return;
         if (!store.contains(offset, length)) c.fail(EIO);
-        // --max-memory: refused before anything is copied (zram's mem_limit); the cache's
-        // saved copy of what the write replaces counts too.
-        else if (cache != null && !cache.beforeChange(offset, length, true)) c.fail(ENOSPC);
+        else if (cache != null && cache.writeBack()) {
+            // The cache saves, claims and copies under one lock (see WriteCache.write).
+            if (source == null) throw new IllegalStateException("a write-back disk needs the request's data source");
+            if (cache.write(offset, length, source)) c.delivered(length);
+            else c.fail(ENOSPC);
+        }
+        // --max-memory: refused before anything is copied (zram's mem_limit).
         else if (!store.reserveForWrite(offset, length)) c.fail(ENOSPC);
         else c.at(store.address(offset), length);
     }
@@ -116,11 +121,8 @@ public final class RamTarget implements Target {
             c.fail(EIO);
             return;
         }
-        if (cache != null && !cache.beforeChange(offset, length, false)) {
-            c.fail(ENOSPC);
-            return;
-        }
-        store.zero(offset, length);
+        if (cache != null && cache.writeBack()) cache.zero(offset, length); // never refused, even at the limit
+        else store.zero(offset, length);
         c.reset();
     }
 

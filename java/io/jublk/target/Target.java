@@ -1,5 +1,7 @@
 package io.jublk.target;
 
+import io.jublk.store.WriteSource;
+
 /**
  * A block device's behaviour, one call per request. The queue worker decodes each ublk
  * descriptor and calls exactly one method; the target fills the {@link Completion}.
@@ -17,8 +19,11 @@ public interface Target {
      */
     void read(long offset, int length, Completion c, ReadSink sink);
 
-    /** WRITE: names where the data must go (after any admission check such as the memory limit). */
-    void write(long offset, int length, Completion c);
+    /**
+     * WRITE: names where the data must go (after any admission check such as the memory
+     * limit), or copies it from {@code source} itself and marks the completion delivered.
+     */
+    void write(long offset, int length, Completion c, WriteSource source);
 
     void flush(Completion c);
 

@@ -40,5 +40,15 @@ class StatsFormatTest {
         String t = StatsCommand.table(withCache, new long[] {0, 0});
         assertTrue(t.contains("cache writeback  non-durable 8 KiB  flushes 3  FUA writes 1  power cuts 2 (9 blocks lost)"
                 + "  POWERED OFF"), t);
+        assertFalse(t.contains("memory limit"), "no destage shown for a cache that never filled");
+    }
+
+    @Test
+    void tableShowsACacheThatFilledAtTheMemoryLimit() {
+        String withCache = STATS.substring(0, STATS.length() - 1) + ",\"cache\":{\"mode\":\"writeback\","
+                + "\"non_durable_bytes\":0,\"flushes\":0,\"fua_writes\":0,\"destages\":7,\"written_through_pages\":12,"
+                + "\"power_cuts\":0,\"blocks_lost\":0,\"powered_off\":false}}";
+        String t = StatsCommand.table(withCache, new long[] {0, 0});
+        assertTrue(t.contains("(0 blocks lost)  full at the memory limit: 7 destages, 12 pages written through\n"), t);
     }
 }

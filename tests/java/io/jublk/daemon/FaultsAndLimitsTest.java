@@ -19,7 +19,7 @@ class FaultsAndLimitsTest {
     /** A target that records nothing and succeeds. */
     private static final Target OK = new Target() {
         public void read(long o, int l, Completion c, io.jublk.target.ReadSink s) { c.at(0, l); }
-        public void write(long o, int l, Completion c) { c.at(0x1000, l); }
+        public void write(long o, int l, Completion c, io.jublk.store.WriteSource src) { c.at(0x1000, l); }
         public void flush(Completion c) { c.reset(); }
         public void discard(long o, long l, Completion c) { c.reset(); }
         public void writeZeroes(long o, long l, boolean n, Completion c) { c.reset(); }
@@ -36,9 +36,9 @@ class FaultsAndLimitsTest {
     void throwFaultHitsOnlyItsSectorRange() {
         Target t = TestFaults.parse("throw:100+8").wrap(OK);
         Completion c = new Completion();
-        t.write(0, 4096, c); // sectors 0-7
+        t.write(0, 4096, c, null); // sectors 0-7
         t.read(108 * 512, 512, c, null);
-        assertThrows(IllegalStateException.class, () -> t.write(96 * 512, 4096, c)); // 96-103 overlaps
+        assertThrows(IllegalStateException.class, () -> t.write(96 * 512, 4096, c, null)); // 96-103 overlaps
         assertThrows(IllegalStateException.class, () -> t.read(107 * 512, 512, c, null));
         assertThrows(IllegalStateException.class, () -> t.discard(0, 1 << 20, c));
     }
@@ -46,7 +46,7 @@ class FaultsAndLimitsTest {
     @Test
     void exitQueueFaultIsAnError() {
         Target t = TestFaults.parse("exit-queue:2048").wrap(OK);
-        assertThrows(InternalError.class, () -> t.write(1 << 20, 4096, new Completion()));
+        assertThrows(InternalError.class, () -> t.write(1 << 20, 4096, new Completion(), null));
     }
 
     @Test

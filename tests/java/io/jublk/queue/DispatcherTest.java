@@ -31,7 +31,7 @@ class DispatcherTest {
         }
 
         @Override
-        public void write(long offset, int length, Completion c) {
+        public void write(long offset, int length, Completion c, io.jublk.store.WriteSource source) {
             calls.add("write " + offset + " " + length);
             if (offset >= 1 << 20) c.fail(Errno.ENOSPC.negative());
             else c.at(0x1000 + offset, length);
@@ -174,9 +174,9 @@ class DispatcherTest {
         List<String> logged = new ArrayList<>();
         FakeTarget flaky = new FakeTarget() {
             @Override
-            public void write(long offset, int length, Completion c) {
+            public void write(long offset, int length, Completion c, io.jublk.store.WriteSource source) {
                 if (offset == 4096) throw new IllegalStateException("madvise failed");
-                super.write(offset, length, c);
+                super.write(offset, length, c, source);
             }
         };
         Dispatcher df = new Dispatcher(flaky, DEPTH, BUF_BASE, BUF, stats, CopyMode.BUFFER, 0, -1, logged::add);

@@ -19,13 +19,13 @@ class MemoryLimitTest {
             RamTarget t = new RamTarget(s);
             Completion c = new Completion();
             for (int i = 0; i < 4; i++) {
-                t.write(i * MiB, (int) MiB, c);
+                t.write(i * MiB, (int) MiB, c, null);
                 assertEquals(MiB, c.result, "write " + i + " fits under the limit");
             }
-            t.write(4 * MiB, 4096, c);
+            t.write(4 * MiB, 4096, c, null);
             assertEquals(Errno.ENOSPC.negative(), c.result);
             assertEquals(0, c.address, "a refused write names no memory to copy to");
-            t.write(0, (int) MiB, c);
+            t.write(0, (int) MiB, c, null);
             assertEquals(MiB, c.result, "rewriting pages already held needs no new memory");
             assertEquals(4 * MiB, s.usedBytes());
         }

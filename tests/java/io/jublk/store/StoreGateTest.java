@@ -58,7 +58,7 @@ class StoreGateTest {
                             gate.checkpoint();
                             int page = me * PAGES_PER_WRITER + (i % PAGES_PER_WRITER);
                             byte value = (byte) (1 + (i % 250));
-                            target.write((long) page * PageStore.PAGE_SIZE, PageStore.PAGE_SIZE, c);
+                            target.write((long) page * PageStore.PAGE_SIZE, PageStore.PAGE_SIZE, c, null);
                             assertEquals(PageStore.PAGE_SIZE, c.result);
                             for (int spin = 0; spin < 200; spin++) Thread.onSpinWait(); // reserve → copy window
                             Native.jublk_memset(c.address, value, PageStore.PAGE_SIZE);

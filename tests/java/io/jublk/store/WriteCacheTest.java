@@ -27,11 +27,18 @@ class WriteCacheTest {
         return b;
     }
 
-    /** A WRITE as the queue serves it: the target admits it, then the data lands; FUA reported after. */
+    /** A request's data, copied into the store the way the queue's copy mode would. */
+    static WriteSource dataOf(PageStore s, byte[] data) {
+        return (address, length) -> s.write(address - s.address(0), java.util.Arrays.copyOf(data, length));
+    }
+
+    /** A write whose data the test does not care about (nothing copied). */
+    static final WriteSource NO_DATA = (address, length) -> { };
+
+    /** A WRITE as the queue serves it: the target admits it and copies the data; FUA reported after. */
     void write(long offset, byte[] data, boolean fua) {
-        disk.write(offset, data.length, c);
+        disk.write(offset, data.length, c, dataOf(store, data));
         assertEquals(data.length, c.result, "write admitted");
-        store.write(offset, data);
         if (fua) disk.madeDurable(offset, data.length);
     }
 
@@ -70,7 +77,7 @@ class WriteCacheTest {
         cache.cut(WriteCache.Loss.ALL, 0, false, 512);
         disk.read(0, PAGE, c, (o, s, l) -> { });
         assertEquals(-5, c.result, "EIO while powered off");
-        disk.write(0, PAGE, c);
+        disk.write(0, PAGE, c, NO_DATA);
         assertEquals(-5, c.result);
         disk.flush(c);
         assertEquals(-5, c.result);
@@ -88,8 +95,7 @@ class WriteCacheTest {
             try (PageStore s = new PageStore(1 << 20); WriteCache wc = new WriteCache(s)) {
                 RamTarget d = new RamTarget(s, wc);
                 for (int p = 0; p < 32; p++) {
-                    d.write((long) p * PAGE, PAGE, c);
-                    s.write((long) p * PAGE, filled(PAGE, 'N'));
+                    d.write((long) p * PAGE, PAGE, c, dataOf(s, filled(PAGE, 'N')));
                 }
                 wc.cut(WriteCache.Loss.RANDOM, run < 2 ? 42 : 43, run == 2, 4096);
                 outcomes[run] = s.read(0, 32 * PAGE);
@@ -180,7 +186,7 @@ class WriteCacheTest {
             com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
             long a0 = mx.getCurrentThreadAllocatedBytes();
             for (long p = 0; p < pages; p++) {
-                d.write(p * PAGE, PAGE, c);
+                d.write(p * PAGE, PAGE, c, NO_DATA);
                 if (c.result != PAGE) fail("write of page " + p + ": " + c.result);
             }
             long writes = mx.getCurrentThreadAllocatedBytes() - a0;
@@ -200,7 +206,7 @@ class WriteCacheTest {
     void withoutWriteBackACutLosesNothingAndOnlyPowersOff() {
         try (PageStore s = new PageStore(1 << 20); WriteCache none = new WriteCache(s, false)) {
             RamTarget d = new RamTarget(s, none);
-            d.write(0, PAGE, c);
+            d.write(0, PAGE, c, null);
             assertEquals(PAGE, c.result);
             s.write(0, filled(PAGE, 'N'));
             assertEquals(0, none.cut(WriteCache.Loss.ALL, 0, false, 512), "nothing undone");
@@ -223,23 +229,201 @@ class WriteCacheTest {
         assertArrayEquals(filled(2 * PAGE, 'A'), store.read(0, 2 * PAGE));
     }
 
+    /** A disk of 64 pages whose memory limit is 4 pages, its first 4 pages 'A' and durable. */
+    static final class FullDisk implements AutoCloseable {
+        final PageStore s = new PageStore(64 * PAGE, 4 * PAGE);
+        final WriteCache wc = new WriteCache(s);
+        final RamTarget d = new RamTarget(s, wc);
+        final Completion c = new Completion();
+
+        FullDisk() {
+            write(0, filled(4 * PAGE, 'A'));
+            d.flush(c);
+        }
+
+        int write(long offset, byte[] data) {
+            d.write(offset, data.length, c, dataOf(s, data));
+            return c.result;
+        }
+
+        byte[] read(long offset, int length) {
+            byte[] out = new byte[length];
+            long base = s.address(0);
+            d.read(offset, length, c, (ro, src, n) -> {
+                if (src != 0) System.arraycopy(s.read(src - base, n), 0, out, ro, n);
+            });
+            if (!c.delivered && c.address != 0) return s.read(c.address - base, length);
+            return out;
+        }
+
+        @Override
+        public void close() {
+            wc.close();
+            s.close();
+        }
+    }
+
     @Test
-    void theSavedCopiesCountAsMemoryAgainstTheLimitAndAreFreedByAFlush() {
+    void aDiscardAtTheLimitSucceedsAndACutUndoesIt() {
+        try (FullDisk f = new FullDisk()) {
+            f.d.discard(0, 2 * PAGE, f.c);
+            assertEquals(0, f.c.result, "the discard that frees memory is not refused at the limit");
+            assertArrayEquals(new byte[2 * PAGE], f.read(0, 2 * PAGE));
+            assertEquals(4L * PAGE, f.s.usedBytes(), "the discarded pages moved into the cache: no new memory");
+            f.wc.cut(WriteCache.Loss.ALL, 0, false, 4096);
+            f.wc.powerOn();
+            assertArrayEquals(filled(4 * PAGE, 'A'), f.read(0, 4 * PAGE), "the unflushed discard is undone");
+            assertEquals(4L * PAGE, f.s.usedBytes());
+        }
+    }
+
+    @Test
+    void aSubPageDiscardAtTheLimitIsWrittenThrough() {
+        try (FullDisk f = new FullDisk()) {
+            f.d.discard(512, 1024, f.c); // part of page 0: needs a saved copy, and there is no room
+            assertEquals(0, f.c.result);
+            assertEquals(1, f.wc.writtenThroughPages());
+            f.wc.cut(WriteCache.Loss.ALL, 0, false, 512);
+            f.wc.powerOn();
+            byte[] want = filled(PAGE, 'A');
+            Arrays.fill(want, 512, 1536, (byte) 0);
+            assertArrayEquals(want, f.read(0, PAGE), "written through: durable at once");
+        }
+    }
+
+    @Test
+    void anOverwriteAtTheLimitIsWrittenThroughAndKeptByACut() {
+        try (FullDisk f = new FullDisk()) {
+            assertEquals(PAGE, f.write(0, filled(PAGE, 'B')), "an overwrite needs no memory the user asked for");
+            assertEquals(1, f.wc.writtenThroughPages());
+            assertEquals(4L * PAGE, f.s.usedBytes());
+            f.wc.cut(WriteCache.Loss.ALL, 0, false, 4096);
+            f.wc.powerOn();
+            assertArrayEquals(filled(PAGE, 'B'), f.read(0, PAGE));
+        }
+    }
+
+    @Test
+    void aWriteAfterADiscardAtTheLimitDestagesTheCache() {
+        try (FullDisk f = new FullDisk()) {
+            f.d.discard(0, 2 * PAGE, f.c);
+            assertEquals(2 * PAGE, f.write(4 * PAGE, filled(2 * PAGE, 'C')), "room made by destaging the discard");
+            assertEquals(1, f.wc.destages());
+            assertEquals(4L * PAGE, f.s.usedBytes());
+            assertEquals(4L * PAGE, f.s.residentPagesByMincore() * PAGE, "counted = in memory");
+            f.wc.cut(WriteCache.Loss.ALL, 0, false, 4096);
+            f.wc.powerOn();
+            byte[] want = new byte[6 * PAGE];
+            Arrays.fill(want, 2 * PAGE, 4 * PAGE, (byte) 'A');
+            // The destage made the discard durable, not the write it made room for: that one
+            // was never flushed, so the cut undoes it (it once came back, being saved only
+            // before the destage dropped every saved page).
+            assertArrayEquals(want, f.read(0, 6 * PAGE), "a destaged cache made everything before it durable");
+            assertEquals(0, f.wc.writtenThroughPages());
+        }
+    }
+
+    @Test
+    void theSavedCopiesCountAsMemoryAndAreDestagedForFreshPagesButTheStoreItselfIsLimited() {
         try (PageStore s = new PageStore(1 << 20, 4 * PAGE); WriteCache wc = new WriteCache(s)) {
             RamTarget d = new RamTarget(s, wc);
-            for (int p = 0; p < 2; p++) {
-                d.write((long) p * PAGE, PAGE, c);
-                s.write((long) p * PAGE, filled(PAGE, 'A'));
-            }
+            d.write(0, 2 * PAGE, c, dataOf(s, filled(2 * PAGE, 'A')));
             d.flush(c);
             assertEquals(2 * PAGE, s.usedBytes());
-            d.write(0, 2 * PAGE, c); // overwrite: the old content is saved, 2 more pages
+            d.write(0, 2 * PAGE, c, dataOf(s, filled(2 * PAGE, 'B'))); // overwrite: the old content is saved
             assertEquals(2 * PAGE, c.result);
             assertEquals(4 * PAGE, s.usedBytes(), "store pages + saved copies");
-            d.write(2 * PAGE, PAGE, c);
-            assertEquals(-28, c.result, "ENOSPC: the limit counts the cache");
-            d.flush(c);
-            assertEquals(2 * PAGE, s.usedBytes(), "a flush gives the saved copies back");
+            d.write(2 * PAGE, PAGE, c, dataOf(s, filled(PAGE, 'C')));
+            assertEquals(PAGE, c.result, "a fresh page at the limit destages the cache instead of failing");
+            assertEquals(3 * PAGE, s.usedBytes());
+            d.write(3 * PAGE, PAGE, c, NO_DATA);
+            assertEquals(PAGE, c.result);
+            d.write(4 * PAGE, PAGE, c, NO_DATA);
+            assertEquals(-28, c.result, "ENOSPC: the disk's own data is at the limit");
+            assertEquals(4 * PAGE, s.usedBytes());
+        }
+    }
+
+    /**
+     * Two queues write different sectors of the same pages while a third sends FLUSHes, on a
+     * disk at its memory limit; each copy is slow (64 bytes at a time), as a queue's copy of
+     * a large request is. The data lands the way the queue's copy mode puts it: through the
+     * source when the target copies, else at the address it named after it returned (which
+     * let a FLUSH drop the copy a write relied on and another queue save the page mid-copy).
+     * Each round ends with no FLUSH after its last writes and a power cut that loses them
+     * all: every saved page goes back, so a saved page mixing a sector's old and new bytes
+     * shows, and the memory count must come out exact.
+     */
+    @Test
+    void concurrentWritesAndFlushesNeverTearASavedSectorOrSkewTheCount() throws Exception {
+        raceWritesFlushesAndCuts(4); // room for every copy: FLUSHes race the writes
+    }
+
+    /** As above with room for one saved copy only: the queues' writes destage the cache too. */
+    @Test
+    void concurrentWritesAtTheLimitDestageWithoutTearingOrSkewingTheCount() throws Exception {
+        assertTrue(raceWritesFlushesAndCuts(1) > 0, "the limit was reached");
+    }
+
+    /** Returns the cache's destages. */
+    private static long raceWritesFlushesAndCuts(int roomForCopies) throws Exception {
+        int pages = 2, sectors = pages * PAGE / 512, epochs = 60, rounds = 400;
+        try (PageStore s = new PageStore(pages * PAGE, (pages + roomForCopies) * PAGE); WriteCache wc = new WriteCache(s)) {
+            RamTarget d = new RamTarget(s, wc);
+            boolean[][] written = new boolean[sectors][256];
+            for (boolean[] w : written) w[0] = true;
+            java.util.concurrent.atomic.AtomicReference<String> problem = new java.util.concurrent.atomic.AtomicReference<>();
+            for (int epoch = 0; epoch < epochs && problem.get() == null; epoch++) {
+                java.util.concurrent.atomic.AtomicBoolean stopFlushing = new java.util.concurrent.atomic.AtomicBoolean();
+                Thread[] threads = new Thread[3];
+                for (int t = 0; t < 2; t++) {
+                    int parity = t;
+                    long seed = epoch * 2L + t;
+                    threads[t] = new Thread(() -> {
+                        Completion cc = new Completion();
+                        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+                        for (int i = 0; i < rounds; i++) {
+                            if (i == rounds * 3 / 4) stopFlushing.set(true);
+                            int sector = r.nextInt(sectors / 2) * 2 + parity;
+                            int value = 1 + r.nextInt(127) * 2 + parity;
+                            synchronized (written) {
+                                written[sector][value] = true;
+                            }
+                            d.write(sector * 512L, 512, cc, (address, length) -> slowFill(address, length, value));
+                            if (cc.result == 512 && !cc.delivered) slowFill(cc.address, 512, value);
+                            else if (cc.result != 512) problem.compareAndSet(null, "write failed: " + cc.result);
+                        }
+                    });
+                }
+                threads[2] = new Thread(() -> {
+                    Completion cc = new Completion();
+                    while (!stopFlushing.get()) d.flush(cc);
+                });
+                for (Thread t : threads) t.start();
+                for (Thread t : threads) t.join();
+                wc.cut(WriteCache.Loss.ALL, epoch, false, 4096);
+                wc.powerOn();
+                for (int sector = 0; sector < sectors; sector++) {
+                    byte[] b = s.isPageUsed(sector / 8) ? s.read(sector * 512L, 512) : new byte[512];
+                    for (int i = 1; i < 512; i++) {
+                        if (b[i] != b[0]) fail("round " + epoch + ": sector " + sector + " mixes bytes " + (b[0] & 0xff) + " and " + (b[i] & 0xff));
+                    }
+                    assertTrue(written[sector][b[0] & 0xff], "sector " + sector + " holds " + (b[0] & 0xff) + ", never written there");
+                }
+                assertEquals(s.usedPagesIn(0, pages - 1) * PAGE, s.usedBytes(), "round " + epoch + ": no saved copy left counted after the cut");
+            }
+            assertNull(problem.get());
+            return wc.destages();
+        }
+    }
+
+    /** Fills [address, address+length) with {@code value}, 64 bytes at a time with pauses between. */
+    static void slowFill(long address, int length, int value) {
+        byte[] piece = filled(64, value);
+        com.sun.jna.Pointer p = new com.sun.jna.Pointer(address);
+        for (int off = 0; off < length; off += 64) {
+            p.write(off, piece, 0, 64);
+            for (int spin = 0; spin < 50; spin++) Thread.onSpinWait();
         }
     }
 
@@ -264,11 +448,9 @@ class WriteCacheTest {
     void aFuaWriteAtTheLimitKeepsTheMemoryCountExact() {
         try (PageStore s = new PageStore(1 << 20, PAGE); WriteCache wc = new WriteCache(s)) {
             RamTarget d = new RamTarget(s, wc);
-            d.write(0, PAGE, c); // a fresh page: the store's one page of limit, nothing to save
+            d.write(0, PAGE, c, dataOf(s, filled(PAGE, 'A'))); // a fresh page: the store's one page of limit
             assertEquals(PAGE, c.result);
-            s.write(0, filled(PAGE, 'A'));
-            d.write(0, 512, c);
-            s.write(0, filled(512, 'F'));
+            d.write(0, 512, c, dataOf(s, filled(512, 'F')));
             d.madeDurable(0, 512); // its durable content now needs a saved page, over the limit
             d.flush(c);
             assertEquals(PAGE, s.usedBytes(), "after the flush: the store's page, counted once");

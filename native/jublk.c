@@ -54,6 +54,10 @@ struct ring {
 	/* jublk_ring_use_fixed: commands carry their tag as buffer index; FILE_* copies use fixed_fd */
 	int fixed;
 	int fixed_fd;
+	/* fixed copies queued whose CQE has not been harvested yet (each copy posts one) */
+	uint32_t fixed_copies;
+	/* where a request's buffer starts: 0 for the kernel's; a test's user buffer, its address */
+	uint64_t fixed_base;
 };
 
 static inline struct ring *R(int64_t h) { return (struct ring *)(uintptr_t)h; }
@@ -114,6 +118,32 @@ void jublk_test_fail_enter(int32_t err, int32_t count)
 {
 	fail_enter_err = err;
 	__atomic_store_n(&fail_enter_count, count, __ATOMIC_RELEASE);
+}
+
+/* jublk_test_fixed_async: fixed copies forced into io-wq, running after the batch call returned (tests only) */
+static int32_t fixed_async;
+
+void jublk_test_fixed_async(int32_t on)
+{
+	__atomic_store_n(&fixed_async, on, __ATOMIC_RELEASE);
+}
+
+/* Tests only: registers [addr, addr+len) as the ring's fixed buffer `slot` (a sparse table); copies then address it. */
+int32_t jublk_test_register_buffer(int64_t h, uint32_t slot, int64_t addr, uint64_t len)
+{
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
+	uint64_t tag = 0;
+	struct io_uring_rsrc_update2 up;
+	memset(&up, 0, sizeof(up));
+	up.offset = slot;
+	up.data = (uint64_t)(uintptr_t)&iov;
+	up.tags = (uint64_t)(uintptr_t)&tag;
+	up.nr = 1;
+	int ret = (int)syscall(__NR_io_uring_register, R(h)->fd, IORING_REGISTER_BUFFERS_UPDATE, &up, sizeof(up));
+	if (ret < 0)
+		return -errno;
+	R(h)->fixed_base = (uint64_t)addr;
+	return 0;
 }
 
 static int enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags, void *arg, size_t argsz)
@@ -477,18 +507,55 @@ static int is_fixed_copy(const struct jublk_io_cmd *c)
 }
 
 /* The fixed copy of a command, linked to the command queued right after it. */
-static void queue_fixed_copy(uint8_t *sqe, const struct ring *r, const struct jublk_io_cmd *c)
+static void queue_fixed_copy(uint8_t *sqe, struct ring *r, const struct jublk_io_cmd *c)
 {
 	struct io_uring_sqe *s = (struct io_uring_sqe *)sqe;
 	int to_request = c->copy_kind == JUBLK_COPY_FILE_TO_REQUEST;
 	s->opcode = to_request ? IORING_OP_READ_FIXED : IORING_OP_WRITE_FIXED;
-	s->flags = IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+	/*
+	 * No IOSQE_CQE_SKIP_SUCCESS: the copy may still run in io-wq after the batch call
+	 * returned, and its CQE is the only sign that it is done (jublk_ring_fixed_copies).
+	 */
+	s->flags = IOSQE_IO_LINK | (__atomic_load_n(&fixed_async, __ATOMIC_RELAXED) ? IOSQE_ASYNC : 0);
 	s->fd = r->fixed_fd;
 	s->off = to_request ? c->copy_src : c->copy_dst;
-	s->addr = 0; /* offset in the request's buffer: a kernel buffer starts at 0 */
+	s->addr = r->fixed_base; /* the start of the request's buffer */
 	s->len = (uint32_t)c->copy_len;
 	s->buf_index = c->tag;
 	s->user_data = (uint64_t)c->tag | ((uint64_t)JUBLK_FIXED_COPY_OP << 16);
+	r->fixed_copies++;
+}
+
+static int is_fixed_copy_cqe(const struct io_uring_cqe *cqe)
+{
+	return ((cqe->user_data >> 16) & 0xff) == JUBLK_FIXED_COPY_OP;
+}
+
+/* Fixed copies still running: queued, and their CQE not yet in the CQ. */
+static uint32_t fixed_copies_running(struct ring *r)
+{
+	uint32_t head = *r->cq_head, tail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE), posted = 0;
+	for (uint32_t i = head; i != tail; i++)
+		posted += is_fixed_copy_cqe(&r->cqes[i & *r->cq_mask]);
+	return r->fixed_copies - posted;
+}
+
+int32_t jublk_ring_fixed_copies(int64_t h, int32_t wait_ms)
+{
+	struct ring *r = R(h);
+	uint64_t deadline = now_ns() + (uint64_t)(wait_ms > 0 ? wait_ms : 0) * 1000000ull;
+	for (;;) {
+		uint32_t running = fixed_copies_running(r);
+		uint64_t now = now_ns();
+		if (running == 0 || now >= deadline)
+			return (int32_t)running;
+		/* Nothing is consumed: sleep until one more CQE than now is visible, or the time is up. */
+		uint32_t visible = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE) - *r->cq_head;
+		int32_t left_ms = (int32_t)((deadline - now + 999999) / 1000000);
+		int ret = submit_wait_timeout(r, visible + 1, left_ms);
+		if (ret < 0 && ret != -EBUSY)
+			return ret;
+	}
 }
 
 static unsigned sq_free(const struct ring *r)
@@ -837,6 +904,8 @@ int32_t jublk_queue_batch(int64_t h, int32_t fd, uint16_t q_id, int64_t cmds, in
 	struct io_uring_cqe *cqe;
 	while (n < max_events && (cqe = peek_cqe(r)) != NULL) {
 		uint16_t tag = (uint16_t)(cqe->user_data & 0xffff);
+		if (is_fixed_copy_cqe(cqe))
+			r->fixed_copies--;
 		put_event(&ev[n++], cqe->user_data, cqe->res, cqe->flags,
 			  cqe->res >= 0 && iods && tag < depth ? iods + (size_t)tag * UBLK_IOD_SIZE : NULL);
 		cqe_seen(r);

@@ -36,10 +36,10 @@ enum {
 	 * Rings set up with jublk_ring_use_fixed (AUTO_BUF_REG): the copy becomes an io_uring
 	 * READ_FIXED / WRITE_FIXED between the ring's file and the request's registered buffer
 	 * (index = tag), linked before the command, so the kernel copies and the command only
-	 * runs once the copy fully succeeded. A copy that fails or is short posts an event with
-	 * JUBLK_FIXED_COPY_OP in bits 16-23 of user_data and its res; the command linked to it
-	 * is cancelled without an event of its own (IOSQE_CQE_SKIP_SUCCESS on the copy), so
-	 * its request is still the server's to complete.
+	 * runs once the copy fully succeeded. Every copy posts an event with
+	 * JUBLK_FIXED_COPY_OP in bits 16-23 of user_data and its res (the bytes copied, or
+	 * -errno); when it fails or is short the command linked to it is cancelled (its event
+	 * carries -ECANCELED), so its request is still the server's to complete.
 	 */
 	JUBLK_COPY_FILE_TO_REQUEST = 3, /* READ_FIXED: len bytes at file offset copy_src into the request */
 	JUBLK_COPY_REQUEST_TO_FILE = 4  /* WRITE_FIXED: the request's len bytes to file offset copy_dst */
@@ -124,6 +124,13 @@ int32_t jublk_batch_setup(int64_t ring, uint16_t q_id, uint32_t depth, int32_t e
  */
 int32_t jublk_ring_use_fixed(int64_t ring, int32_t file_fd, uint32_t nr);
 
+/*
+ * Fixed copies queued by jublk_queue_batch that are still running (their event not yet in
+ * the CQ), after waiting up to `wait_ms` for that to become 0; or -errno. Consumes no event:
+ * requests that arrive meanwhile stay for the next batch call.
+ */
+int32_t jublk_ring_fixed_copies(int64_t ring, int32_t wait_ms);
+
 /* 1 if the command's copy and buffer address lie inside `bounds` (struct jublk_bounds), else 0. */
 int32_t jublk_cmd_in_bounds(int64_t cmd, int64_t bounds);
 
@@ -172,6 +179,10 @@ int32_t jublk_sched_setaffinity(int32_t tid, uint64_t size, int64_t mask);
 int32_t jublk_kill(int32_t pid, int32_t sig);
 /* Tests only: the next `count` io_uring_enter calls of the shim fail with errno `err`. */
 void jublk_test_fail_enter(int32_t err, int32_t count);
+/* Tests only: registers [addr, addr+len) as fixed buffer `slot` of a jublk_ring_use_fixed ring. */
+int32_t jublk_test_register_buffer(int64_t ring, uint32_t slot, int64_t addr, uint64_t len);
+/* Tests only: non-zero makes every later fixed copy run in io-wq (IOSQE_ASYNC). */
+void jublk_test_fixed_async(int32_t on);
 
 /* sizeof checks for the Java layout test */
 int32_t jublk_sizeof(int32_t what);

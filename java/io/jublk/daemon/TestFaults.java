@@ -20,6 +20,9 @@ import io.jublk.store.WriteSource;
  *   <li>{@code ring-error:ERRNO:SECTOR:COUNT} — a request touching that sector makes the next
  *       COUNT io_uring_enter calls of the shim fail with errno ERRNO (a passing EAGAIN or
  *       ENOMEM from the kernel).</li>
+ *   <li>{@code fixed-async:1} — copy mode fixed: every copy between a request and the store
+ *       file runs in io-wq (IOSQE_ASYNC), still running when the batch call returns, as the
+ *       kernel does when a copy cannot finish at once.</li>
  * </ul>
  * Unset (always, outside the tests) nothing changes and nothing is checked per request.
  */
@@ -80,6 +83,7 @@ final class TestFaults {
                         count = r.length > 1 ? Long.parseLong(r[1]) : 1;
                     }
                     case "exit-queue" -> exit = Long.parseLong(kv[1]);
+                    case "fixed-async" -> Native.jublk_test_fixed_async(Integer.parseInt(kv[1]));
                     case "ring-error" -> {
                         String[] r = kv[1].split(":", 3);
                         if (r.length != 3) throw new IllegalArgumentException(ENV + ": ring-error:ERRNO:SECTOR:COUNT");

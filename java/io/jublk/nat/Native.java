@@ -54,6 +54,12 @@ public final class Native {
     public static native void jublk_test_fail_enter(int err, int count);
     public static native int jublk_batch_setup(long ring, short qid, int depth, int elemBytes);
     public static native int jublk_ring_use_fixed(long ring, int fileFd, int nr);
+    /** Fixed copies still running after waiting up to {@code waitMs} for none to be (see jublk.h). */
+    public static native int jublk_ring_fixed_copies(long ring, int waitMs);
+    /** Tests only: non-zero makes every later fixed copy of the process run in io-wq. */
+    public static native void jublk_test_fixed_async(int on);
+    /** Tests only: registers [addr, addr+len) as fixed buffer {@code slot}. */
+    public static native int jublk_test_register_buffer(long ring, int slot, long addr, long len);
     public static native int jublk_cmd_in_bounds(long cmd, long bounds);
     public static native int jublk_user_copy(int fd, int toRequest, long mem, long len, long pos);
     public static native int jublk_unix_dgram_send(String path, String msg);

@@ -28,6 +28,10 @@ import java.util.function.Consumer;
 public final class QueueWorker implements Runnable {
     /** Idle wake-up period to look at the stop flag; costs nothing while requests flow. */
     private static final int IDLE_WAIT_MS = 500;
+    /** How long a checkpoint waits for copy mode FIXED's running copies before serving on. */
+    private static final int FIXED_COPY_WAIT_MS = 100;
+    /** How long a stopping FIXED queue waits for its running copies before it leaves anyway. */
+    private static final int FIXED_COPY_STOP_WAIT_MS = 30_000;
 
     private final int qid;
     private final int depth;
@@ -177,7 +181,7 @@ public final class QueueWorker implements Runnable {
         int n = d.fetchAll(cmds.buffer());
         int ev = batch(ring, q, cmds, n, events, iod, 0, bounds);
         armed.countDown();
-        gate.checkpoint();
+        checkpoint(ring);
         n = d.dispatch(events.buffer(), ev, cmds.buffer());
         // A command the kernel rejected (not the ENODEV abort) leaves its tag dead: the queue ends
         // at once rather than serve on with fewer tags (a FETCH refused while arming would
@@ -188,9 +192,10 @@ public final class QueueWorker implements Runnable {
             stats.batch(ev);
             // Every request of the previous batch is copied and committed, the new ones not yet
             // looked at: the one point where the store may change under this queue.
-            gate.checkpoint();
+            checkpoint(ring);
             if (ev == 0 && n == 0 && stopRequested) {
                 log.accept("queue " + qid + ": stopping with " + (depth - d.deadTags()) + " tags still armed");
+                if (mode == CopyMode.FIXED) awaitFixedCopies(ring, FIXED_COPY_STOP_WAIT_MS, "stopping");
                 break;
             }
             n = d.dispatch(events.buffer(), ev, cmds.buffer());
@@ -205,6 +210,44 @@ public final class QueueWorker implements Runnable {
             // Not the abort STOP_DEV causes (ENODEV): the queue ended for a reason of its own.
             throw new IllegalStateException("a command was rejected by the kernel: " + Errno.describe(d.lastError()));
         }
+    }
+
+    /**
+     * The store may change here. In copy mode FIXED the kernel copies between the request
+     * and the store file, and a copy it handed to io-wq may still be running after the batch
+     * call returned (the others are done): a pause waits for those first, or the store would
+     * be released or shrunk under a write still landing. If they do not end in time, this
+     * queue serves on and parks at a later checkpoint (the pause fails after its own limit).
+     */
+    private void checkpoint(Ring ring) {
+        // Read once, before the wait: a pause asked for after it must not park a queue whose
+        // copies nobody waited for (only this thread queues them, so none starts meanwhile).
+        if (!gate.pauseRequested()) return;
+        if (mode == CopyMode.FIXED && !fixedCopiesDone(ring)) return;
+        gate.checkpoint();
+    }
+
+    private boolean fixedCopiesDone(Ring ring) {
+        int running = Native.jublk_ring_fixed_copies(ring.handle(), 0);
+        if (running == 0) return true;
+        long t0 = System.nanoTime();
+        if (!awaitFixedCopies(ring, FIXED_COPY_WAIT_MS, null)) return false;
+        // Rare (a copy in io-wq at the moment of a flush, resize or power cut): worth a line.
+        log.accept("queue " + qid + ": waited " + (System.nanoTime() - t0) / 1000 + " us for " + running
+                + " copies between a request and the store file before pausing");
+        return true;
+    }
+
+    /** True once no fixed copy of this queue is running; {@code what}: log if they did not end. */
+    private boolean awaitFixedCopies(Ring ring, int waitMs, String what) {
+        int running = Native.jublk_ring_fixed_copies(ring.handle(), waitMs);
+        if (running == 0) return true;
+        if (what != null || running < 0) {
+            log.accept("queue " + qid + (what != null ? " " + what : "") + ": "
+                    + (running < 0 ? "waiting for the kernel's copies failed: " + Errno.describe(running)
+                    : running + " copies between a request and the store file still running after " + waitMs + " ms"));
+        }
+        return false;
     }
 
     private int batch(Ring ring, short q, OffHeap cmds, int n, OffHeap events, long iod, int waitNr, long bounds) {

@@ -47,6 +47,11 @@ public final class StoreGate {
         }
     }
 
+    /** True while a pause waits for the queues (a queue may finish work of its own before parking). */
+    public boolean pauseRequested() {
+        return pauseRequested;
+    }
+
     /** Called by a queue thread between batches; blocks while a paused action runs. */
     public void checkpoint() {
         if (!pauseRequested) return;

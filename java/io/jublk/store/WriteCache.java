@@ -105,7 +105,8 @@ public final class WriteCache implements AutoCloseable {
         // Under this lock nothing else changes the store, so the room counted here is exact.
         long fresh = (last - first + 1) - store.usedPagesIn(first, last);
         long copies = pagesToCopy(first, last);
-        if (store.freePages() < fresh + copies && held > 0) {
+        // Destage only when that makes room at least for the data (else it is ENOSPC anyway).
+        if (store.freePages() < fresh + copies && held > 0 && store.freePages() + held >= fresh) {
             destage();
             copies = pagesToCopy(first, last); // every page is durable now: each one with data needs a copy
         }
@@ -152,20 +153,6 @@ public final class WriteCache implements AutoCloseable {
     }
 
     /**
-     * Room for {@code pages} new saved copies: at the limit the cache destages first; false if
-     * even then there is none (the caller changes those pages without a copy: written through).
-     */
-    private boolean reserveCopies(long pages) {
-        if (store.freePages() < pages && held > 0) destage();
-        if (store.freePages() < pages) {
-            writtenThrough += pages;
-            return false;
-        }
-        holdCopies(pages);
-        return true;
-    }
-
-    /**
      * A DISCARD or WRITE_ZEROES on a write-back disk: the durable content of each page it
      * changes is saved first, then the store zeros the range. It never needs new memory, so
      * the one thing that frees memory always works at the limit: a whole page the store
@@ -189,12 +176,19 @@ public final class WriteCache implements AutoCloseable {
         long firstWhole = store.firstWholePage(offset);
         long endWhole = store.endWholePage(offset, length);
         // Only a partial end page (at most two) needs new memory; room for it is found before
-        // any page is saved, so a destage cannot drop what this discard saved.
-        long partials = 0;
-        for (long p = first; p <= last; p++) {
-            if ((p < firstWhole || p >= endWhole) && !saved.isUsed(p) && store.isPageUsed(p)) partials++;
+        // any page is saved, so a destage cannot drop what this discard saved — and after a
+        // destage they are counted again (a page saved before it needs its copy now).
+        long partials = partialsToCopy(first, last, firstWhole, endWhole);
+        if (store.freePages() < partials && held > 0) {
+            destage();
+            partials = partialsToCopy(first, last, firstWhole, endWhole);
         }
-        boolean copyPartials = partials == 0 || reserveCopies(partials);
+        boolean copyPartials = partials == 0 || store.freePages() >= partials;
+        if (copyPartials) {
+            holdCopies(partials);
+        } else {
+            writtenThrough += partials;
+        }
         for (long p = first; p <= last; p++) {
             if (saved.isUsed(p) || !store.isPageUsed(p)) continue;
             if (p >= firstWhole && p < endWhole) {
@@ -207,6 +201,15 @@ public final class WriteCache implements AutoCloseable {
             saved.markUsed(p, p);
         }
         store.zero(offset, length);
+    }
+
+    /** Pages of [first, last] outside [firstWhole, endWhole) that hold data and are not saved. */
+    private long partialsToCopy(long first, long last, long firstWhole, long endWhole) {
+        long n = 0;
+        for (long p = first; p <= last; p++) {
+            if ((p < firstWhole || p >= endWhole) && !saved.isUsed(p) && store.isPageUsed(p)) n++;
+        }
+        return n;
     }
 
     /**

@@ -333,8 +333,22 @@ class DispatcherTest {
         assertEquals(16 * 512, c.getLong(w + ShimLayout.CMD_COPY_DST));
         assertEquals(4096, c.getInt(w + ShimLayout.CMD_RESULT));
 
+        // Every copy posts an event: one that copied the whole request (tag 1: 8192 bytes)
+        // needs nothing; a short one (tag 2: 512 of 4096) cancelled its commit, so EIO.
+        ByteBuffer done = events(2);
+        event(done, 0, 1, 8192, 0, 0, 0);
+        done.putLong(ShimLayout.EV_USER_DATA, 1 | ((long) ShimLayout.FIXED_COPY_OP << 16));
+        event(done, 1, 2, 512, 0, 0, 0);
+        done.putLong(ShimLayout.EVENT_SIZE + ShimLayout.EV_USER_DATA, 2 | ((long) ShimLayout.FIXED_COPY_OP << 16));
+        ByteBuffer c1 = cmds();
+        assertEquals(1, df.dispatch(done, 2, c1), "only the short copy's request is committed again");
+        assertEquals(2, c1.getShort(ShimLayout.CMD_TAG));
+        assertEquals(Errno.EIO.negative(), c1.getInt(ShimLayout.CMD_RESULT));
+        assertTrue(logged.get(0).contains("was short: 512"), logged.toString());
+        logged.clear();
+
         // The kernel's copy for tag 3 failed: the commit linked to it was cancelled, so the
-        // request is committed again with EIO; an -ECANCELED event (if a kernel posted one)
+        // request is committed again with EIO; the cancelled commit's -ECANCELED event
         // changes nothing; the tag stays alive.
         ByteBuffer failed = events(2);
         event(failed, 0, 3, Errno.EFAULT.negative(), 0, 0, 0);
@@ -349,7 +363,7 @@ class DispatcherTest {
         assertEquals(0, c2.getLong(ShimLayout.CMD_COPY_LEN));
         assertEquals(0, df.deadTags());
         assertEquals(0, df.lastError());
-        assertEquals(1, df.failures());
+        assertEquals(2, df.failures());
         assertTrue(logged.get(0).contains("EFAULT"), logged.toString());
     }
 }

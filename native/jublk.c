@@ -605,17 +605,19 @@ static int in_memory(uint64_t addr, uint64_t len, const struct jublk_bounds *b)
 	return inside(addr, len, b->store_base, b->store_len) || inside(addr, len, b->buf_base, b->buf_len);
 }
 
-int32_t jublk_cmd_in_bounds(int64_t cmd, int64_t bounds)
+/* The buffer address the kernel copies to/from: 0 (USER_COPY, fixed) or inside the tag buffers. */
+static int addr_in_bounds(const struct jublk_io_cmd *c, const struct jublk_bounds *b)
 {
-	const struct jublk_io_cmd *c = (const struct jublk_io_cmd *)(uintptr_t)cmd;
-	const struct jublk_bounds *b = (const struct jublk_bounds *)(uintptr_t)bounds;
-	if (!b)
-		return !c->copy_len && !c->addr;
-	/* the buffer address the kernel copies to/from: 0 (USER_COPY) or inside a tag buffer */
-	if (c->addr && !inside(c->addr, 1, b->buf_base, b->buf_len))
-		return 0;
+	return !c->addr || (b && inside(c->addr, 1, b->buf_base, b->buf_len));
+}
+
+/* The copy the shim does (or, for FILE_*, queues) for the command: inside the declared memory. */
+static int copy_in_bounds(const struct jublk_io_cmd *c, const struct jublk_bounds *b)
+{
 	if (!c->copy_len)
 		return 1;
+	if (!b)
+		return 0;
 	switch (c->copy_kind) {
 	case JUBLK_COPY_MEM:
 		return in_memory(c->copy_dst, c->copy_len, b) &&
@@ -631,6 +633,13 @@ int32_t jublk_cmd_in_bounds(int64_t cmd, int64_t bounds)
 	default:
 		return 0;
 	}
+}
+
+int32_t jublk_cmd_in_bounds(int64_t cmd, int64_t bounds)
+{
+	const struct jublk_io_cmd *c = (const struct jublk_io_cmd *)(uintptr_t)cmd;
+	const struct jublk_bounds *b = (const struct jublk_bounds *)(uintptr_t)bounds;
+	return addr_in_bounds(c, b) && copy_in_bounds(c, b);
 }
 
 /* Moves a command's data; returns 0 or -errno. */
@@ -655,18 +664,37 @@ static int do_copy(int32_t fd, const struct jublk_io_cmd *c)
 }
 
 /*
+ * Every buffer address Java names for the kernel, checked before anything is copied or
+ * queued: one outside the tag buffers — or none where a BATCH_IO element needs one — is a
+ * bug on our side, and the whole call fails with -EFAULT (the queue ends loudly) rather
+ * than hand the kernel another tag's buffer.
+ */
+static int check_addrs(const struct ring *r, const struct jublk_io_cmd *c, int32_t ncmds, int64_t bounds)
+{
+	const struct jublk_bounds *b = (const struct jublk_bounds *)(uintptr_t)bounds;
+	int need_addr = r->batch && r->batch->elem_bytes == 16;
+	for (int32_t i = 0; i < ncmds; i++) {
+		if (!addr_in_bounds(&c[i], b))
+			return -EFAULT;
+		if (need_addr && !c[i].addr && (c[i].cmd_op & 0xff) != UBLK_IO_FETCH_IO_CMDS)
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/*
  * The copies of a batch's commands. A command whose copy fails, or falls outside the memory
- * Java declared, gets result -EIO (never a copy outside; the kernel gets no buffer either).
+ * Java declared, gets result -EIO (never a copy outside); its buffer address stays, so the
+ * kernel completes that request — and only it — with the error.
  */
 static void copy_all(int32_t fd, struct jublk_io_cmd *c, int32_t ncmds, int64_t bounds)
 {
+	const struct jublk_bounds *b = (const struct jublk_bounds *)(uintptr_t)bounds;
 	for (int32_t i = 0; i < ncmds; i++) {
-		if (!jublk_cmd_in_bounds((int64_t)(uintptr_t)&c[i], bounds)) {
+		if (!copy_in_bounds(&c[i], b))
 			c[i].result = -EIO;
-			c[i].addr = 0;
-		} else if (c[i].copy_len && c[i].copy_kind <= JUBLK_COPY_FROM_REQUEST && do_copy(fd, &c[i]) < 0) {
+		else if (c[i].copy_len && c[i].copy_kind <= JUBLK_COPY_FROM_REQUEST && do_copy(fd, &c[i]) < 0)
 			c[i].result = -EIO;
-		}
 	}
 }
 
@@ -686,8 +714,7 @@ static void put_event(struct jublk_event *ev, uint64_t user_data, int32_t res, u
  * Queues one PREP_IO_CMDS or COMMIT_IO_CMDS for commands c[0..n) (all of that opcode):
  * their elements go to a free element buffer, which stays busy until the CQE is seen.
  */
-static int batch_queue_elems(struct ring *r, int32_t fd, const struct jublk_io_cmd *c, int32_t n,
-			     const struct jublk_bounds *bounds)
+static int batch_queue_elems(struct ring *r, int32_t fd, const struct jublk_io_cmd *c, int32_t n)
 {
 	struct batch *b = r->batch;
 	int slot = !b->elems_busy[0] ? 0 : !b->elems_busy[1] ? 1 : -1;
@@ -700,11 +727,8 @@ static int batch_queue_elems(struct ring *r, int32_t fd, const struct jublk_io_c
 		memcpy(e + ELEM_TAG, &c[i].tag, 2);
 		memcpy(e + ELEM_BUF_INDEX, &zero, 2);
 		memcpy(e + ELEM_RESULT, &c[i].result, 4);
-		if (b->elem_bytes == 16) {
-			/* the kernel refuses 0; a failed command (result < 0) moves no data anyway */
-			uint64_t addr = c[i].addr ? c[i].addr : bounds->buf_base;
-			memcpy(e + ELEM_HEADER_SIZE, &addr, 8);
-		}
+		if (b->elem_bytes == 16)
+			memcpy(e + ELEM_HEADER_SIZE, &c[i].addr, 8); /* never 0: check_addrs */
 	}
 	uint8_t *sqe = get_sqe(r);
 	if (!sqe)
@@ -769,6 +793,16 @@ static int32_t batch_harvest(struct ring *r, struct jublk_event *ev, int32_t n, 
 		if (op == UBLK_IO_FETCH_IO_CMDS) {
 			int32_t ntags = res > 0 && (flags & IORING_CQE_F_BUFFER) ? res / 2 : 0;
 			int ended = !(flags & IORING_CQE_F_MORE);
+			if (ntags && (res > FETCH_BUF_BYTES || (res & 1) || (uint32_t)ntags > depth)) {
+				/* Not what the uapi promises (a kernel or ABI mismatch): no tag is read. */
+				if (n + 1 > max_events)
+					break;
+				put_event(&ev[n++], ud, -EPROTO, flags & ~IORING_CQE_F_MORE, NULL);
+				if (flags & IORING_CQE_F_BUFFER)
+					batch_recycle(b, (uint16_t)(flags >> IORING_CQE_BUFFER_SHIFT));
+				cqe_seen(r);
+				continue;
+			}
 			if (n + ntags + ended > max_events)
 				break;
 			if (flags & IORING_CQE_F_BUFFER) {
@@ -807,10 +841,8 @@ static int32_t batch_harvest(struct ring *r, struct jublk_event *ev, int32_t n, 
  */
 static int32_t batch_io(struct ring *r, int32_t fd, const struct jublk_io_cmd *c, int32_t ncmds,
 			int64_t events, int32_t max_events, int64_t iod_base, uint32_t depth,
-			int32_t wait_nr, int32_t timeout_ms, int64_t bounds)
+			int32_t wait_nr, int32_t timeout_ms)
 {
-	const struct jublk_bounds *bb = (const struct jublk_bounds *)(uintptr_t)bounds;
-	struct jublk_bounds none = { 0, 0, 0, 0 };
 	for (int32_t i = 0; i < ncmds;) {
 		uint32_t op = c[i].cmd_op;
 		int ret;
@@ -820,7 +852,7 @@ static int32_t batch_io(struct ring *r, int32_t fd, const struct jublk_io_cmd *c
 		} else {
 			while (j < ncmds && c[j].cmd_op == op)
 				j++;
-			ret = batch_queue_elems(r, fd, c + i, j - i, bb ? bb : &none);
+			ret = batch_queue_elems(r, fd, c + i, j - i);
 		}
 		if (ret < 0)
 			return ret;
@@ -861,9 +893,12 @@ int32_t jublk_queue_batch(int64_t h, int32_t fd, uint16_t q_id, int64_t cmds, in
 		if (sq_free(r) < need)
 			return -EOVERFLOW;
 	}
+	int bad = check_addrs(r, c, ncmds, bounds);
+	if (bad < 0)
+		return bad;
 	copy_all(fd, (struct jublk_io_cmd *)(uintptr_t)cmds, ncmds, bounds);
 	if (r->batch)
-		return batch_io(r, fd, c, ncmds, events, max_events, iod_base, depth, wait_nr, timeout_ms, bounds);
+		return batch_io(r, fd, c, ncmds, events, max_events, iod_base, depth, wait_nr, timeout_ms);
 	for (int32_t i = 0; i < ncmds; i++) {
 		/* a linked copy and its command go into one submission: a link never spans two */
 		if (r->fixed && is_fixed_copy(&c[i]))

@@ -530,11 +530,7 @@ public final class DeviceServer {
         }
     }
 
-    /**
-     * Changes the disk's size (UPDATE_SIZE). Growing: the store first, so the kernel never
-     * sends a request beyond it; shrinking: the kernel first, so no new request reaches the
-     * tail, then the tail is released with every queue paused (no request half done).
-     */
+    /** Changes the disk's size (UPDATE_SIZE and the store: see {@link Resizer}). */
     private String resize(String bytes) {
         final long newSize;
         try {
@@ -547,24 +543,29 @@ public final class DeviceServer {
             return "error the new size must be a positive multiple of the logical block size "
                     + config.logicalBlockSize() + " up to " + store.capacity() + " bytes (the device's --max-size)";
         }
-        long old = store.size();
-        long released = 0;
-        synchronized (this) {
-            if (newSize > old) {
-                gate.runPaused(() -> store.resize(newSize), PAUSE_TIMEOUT_MS);
-                control.updateSize(info.devId(), newSize >> 9);
-            } else if (newSize < old) {
-                control.updateSize(info.devId(), newSize >> 9);
-                released = gate.runPaused(() -> {
-                    // The cut-off part has nothing to fall back to: what remains counts as durable.
-                    if (cache != null) cache.flush();
-                    return store.resize(newSize);
-                }, PAUSE_TIMEOUT_MS);
+        int id = info.devId();
+        Resizer.KernelSize kernel = new Resizer.KernelSize() {
+            @Override
+            public long bytes() {
+                return control.getParams(id).sizeBytes();
             }
-            writeState(null);
+
+            @Override
+            public void set(long size) {
+                control.updateSize(id, size >> 9);
+            }
+        };
+        Resizer.Result r;
+        synchronized (this) {
+            try {
+                r = new Resizer(kernel, gate, store, cache, PAUSE_TIMEOUT_MS).resize(newSize);
+            } finally {
+                writeState(null);
+            }
         }
-        Log.info("resize: " + old + " -> " + newSize + " bytes" + (released > 0 ? ", released " + released : ""));
-        return "ok resized " + old + " " + newSize + " " + released;
+        Log.info("resize: " + r.oldSize() + " -> " + r.newSize() + " bytes"
+                + (r.released() > 0 ? ", released " + r.released() : ""));
+        return "ok resized " + r.oldSize() + " " + r.newSize() + " " + r.released();
     }
 
     /** @param failure why the device stopped serving on its own, or null */

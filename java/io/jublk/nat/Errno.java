@@ -26,6 +26,7 @@ public enum Errno {
     ENOSYS(38, "function not implemented"),
     EOVERFLOW(75, "value too large for defined data type"),
     ENODATA(61, "no data available"),
+    EPROTO(71, "protocol error"),
     EOPNOTSUPP(95, "operation not supported"),
     ENOBUFS(105, "no buffer space available"),
     ECANCELED(125, "operation canceled"),

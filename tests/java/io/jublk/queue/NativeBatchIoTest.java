@@ -77,4 +77,22 @@ class NativeBatchIoTest {
             }
         }
     }
+
+    /** A PREP/COMMIT element with no buffer address is refused, not given tag 0's buffer. */
+    @Test
+    void anElementWithoutABufferIsRefusedNotGivenTagZeros() {
+        try (Ring ring = batchRing();
+             OffHeap cmds = new OffHeap(2L * ShimLayout.CMD_SIZE);
+             OffHeap events = new OffHeap(4L * ShimLayout.EVENT_SIZE);
+             OffHeap bounds = new OffHeap(ShimLayout.BOUNDS_SIZE);
+             OffHeap buffers = new OffHeap(DEPTH * 4096L)) {
+            ShimLayout.putBounds(bounds.buffer(), 0x10000, 4096, buffers.address(), DEPTH * 4096L);
+            Dispatcher.putCommand(cmds.buffer(), 0, COMMIT, 0, 4096, ShimLayout.COPY_MEM, 0, 0, 0, buffers.address());
+            Dispatcher.putCommand(cmds.buffer(), 1, COMMIT, 3, -5, ShimLayout.COPY_MEM, 0, 0, 0, 0);
+            assertEquals(Errno.EFAULT.negative(), Native.jublk_queue_batch(ring.handle(), -1, (short) 0, cmds.address(), 2,
+                    events.address(), 4, 0, DEPTH, 0, 0, bounds.address()));
+            assertEquals(0, Native.jublk_queue_batch(ring.handle(), -1, (short) 0, cmds.address(), 0,
+                    events.address(), 4, 0, DEPTH, 1, 200, bounds.address()), "nothing was submitted");
+        }
+    }
 }

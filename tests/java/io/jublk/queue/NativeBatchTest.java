@@ -179,6 +179,41 @@ class NativeBatchTest {
         }
     }
 
+    /**
+     * A copy outside the declared memory fails that request with EIO and keeps its buffer
+     * address (it was zeroed, and a BATCH_IO element without an address became tag 0's buffer);
+     * a buffer address outside the tag buffers is a bug on our side: the whole call is refused
+     * before anything is copied or submitted.
+     */
+    @Test
+    void aCopyOutOfBoundsFailsWithEioAndKeepsItsBufferWhileABadBufferRefusesTheCall() {
+        try (Ring ring = Ring.create(8, 0, 16);
+             OffHeap cmds = new OffHeap(2L * ShimLayout.CMD_SIZE);
+             OffHeap events = new OffHeap(4L * ShimLayout.EVENT_SIZE);
+             OffHeap bounds = new OffHeap(ShimLayout.BOUNDS_SIZE);
+             OffHeap store = new OffHeap(8192);
+             OffHeap bufs = new OffHeap(8192);
+             OffHeap victim = new OffHeap(4096)) {
+            ShimLayout.putBounds(bounds.buffer(), store.address(), 8192, bufs.address(), 8192);
+            ByteBuffer c = cmds.buffer();
+            long tagBuffer = bufs.address() + 4096;
+            Dispatcher.putCommand(c, 0, 0x21, 0, 4096, ShimLayout.COPY_MEM, victim.address(), tagBuffer, 4096, tagBuffer);
+            int[] results = runBatch(ring, cmds, 1, bounds.address());
+            assertEquals(Errno.EIO.negative(), results[0]);
+            assertEquals(tagBuffer, c.getLong(ShimLayout.CMD_ADDR), "the request keeps its own buffer");
+
+            store.buffer().put(0, (byte) 0);
+            bufs.buffer().put(0, (byte) 9);
+            Dispatcher.putCommand(c, 0, 0x21, 0, 1, ShimLayout.COPY_MEM, store.address(), bufs.address(), 1, bufs.address());
+            Dispatcher.putCommand(c, 1, 0x21, 1, 4096, ShimLayout.COPY_MEM, 0, 0, 0, victim.address());
+            assertEquals(Errno.EFAULT.negative(), Native.jublk_queue_batch(ring.handle(), -1, (short) 0, cmds.address(), 2,
+                    events.address(), 4, 0, 2, 0, 0, bounds.address()));
+            assertEquals(0, store.buffer().get(0), "nothing was copied");
+            assertEquals(0, Native.jublk_queue_batch(ring.handle(), -1, (short) 0, cmds.address(), 0,
+                    events.address(), 4, 0, 2, 1, 200, bounds.address()), "nothing was submitted");
+        }
+    }
+
     @Test
     void idleWaitTimesOutWithNoEvents() {
         try (Ring ring = Ring.create(8, 0, 16); OffHeap events = new OffHeap(ShimLayout.EVENT_SIZE * 8)) {

@@ -2,7 +2,6 @@ package io.jublk.daemon;
 
 import io.jublk.store.PageStore;
 import io.jublk.store.StoreGate;
-import io.jublk.target.Completion;
 import io.jublk.target.RamTarget;
 import org.junit.jupiter.api.Test;
 
@@ -76,64 +75,63 @@ class ResizerTest {
         return b;
     }
 
-    /** What a READ through the disk returns. */
     static byte[] read(RamTarget disk, PageStore s, long offset, int length) {
-        Completion c = new Completion();
-        byte[] out = new byte[length];
-        long base = s.address(0);
-        disk.read(offset, length, c, (ro, src, n) -> {
-            if (src != 0) System.arraycopy(s.read(src - base, n), 0, out, ro, n);
-        });
-        assertEquals(length, c.result);
-        if (!c.delivered && c.address != 0) return s.read(c.address - base, length);
-        return out;
+        return io.jublk.target.ReadThrough.read(disk, s, offset, length);
+    }
+
+    /** A 64 MiB disk with one page 'T' at 40 MiB, its kernel, gate and resizer (pause limit 200 ms). */
+    static final class Disk implements AutoCloseable {
+        final PageStore s = new PageStore(64 * MIB, 64 * MIB, 0);
+        final RamTarget disk = new RamTarget(s);
+        final StoreGate gate = new StoreGate();
+        final FakeKernel kernel = new FakeKernel(64 * MIB);
+        final Resizer resizer = new Resizer(kernel, gate, s, null, 200);
+
+        Disk() {
+            s.write(40 * MIB, filled(PAGE, 'T'));
+        }
+
+        @Override
+        public void close() {
+            s.close();
+        }
     }
 
     @Test
     void aShrinkWhosePauseFailsSetsTheKernelBackAndKeepsTheTail() throws Exception {
-        try (PageStore s = new PageStore(64 * MIB, 64 * MIB, 0)) {
-            RamTarget disk = new RamTarget(s);
-            StoreGate gate = new StoreGate();
-            FakeKernel kernel = new FakeKernel(64 * MIB);
-            s.write(40 * MIB, filled(PAGE, 'T'));
-            Resizer resizer = new Resizer(kernel, gate, s, null, 200);
-            try (StuckQueue q = new StuckQueue(gate)) {
-                IllegalStateException e = assertThrows(IllegalStateException.class, () -> resizer.resize(32 * MIB));
+        try (Disk d = new Disk()) {
+            try (StuckQueue q = new StuckQueue(d.gate)) {
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> d.resizer.resize(32 * MIB));
                 assertTrue(e.getMessage().contains("not resized, still " + 64 * MIB), e.getMessage());
-                assertEquals(64 * MIB, kernel.size, "the kernel is back at the old size");
-                assertEquals(64 * MIB, s.size());
-                assertArrayEquals(filled(PAGE, 'T'), read(disk, s, 40 * MIB, PAGE), "the tail kept its data");
+                assertEquals(64 * MIB, d.kernel.size, "the kernel is back at the old size");
+                assertEquals(64 * MIB, d.s.size());
+                assertArrayEquals(filled(PAGE, 'T'), read(d.disk, d.s, 40 * MIB, PAGE), "the tail kept its data");
             }
             // With the queue gone the same shrink works, and a grow back shows zeros there.
-            assertEquals(new Resizer.Result(64 * MIB, 32 * MIB, PAGE), resizer.resize(32 * MIB));
-            assertEquals(32 * MIB, kernel.size);
-            resizer.resize(64 * MIB);
-            assertEquals(64 * MIB, kernel.size);
-            assertArrayEquals(new byte[PAGE], read(disk, s, 40 * MIB, PAGE));
+            assertEquals(new Resizer.Result(64 * MIB, 32 * MIB, PAGE), d.resizer.resize(32 * MIB));
+            assertEquals(32 * MIB, d.kernel.size);
+            d.resizer.resize(64 * MIB);
+            assertEquals(64 * MIB, d.kernel.size);
+            assertArrayEquals(new byte[PAGE], read(d.disk, d.s, 40 * MIB, PAGE));
         }
     }
 
     @Test
     void whenSettingTheSizeBackFailsTooTheNextResizeReleasesTheTailFirst() throws Exception {
-        try (PageStore s = new PageStore(64 * MIB, 64 * MIB, 0)) {
-            RamTarget disk = new RamTarget(s);
-            StoreGate gate = new StoreGate();
-            FakeKernel kernel = new FakeKernel(64 * MIB);
-            s.write(40 * MIB, filled(PAGE, 'T'));
-            Resizer resizer = new Resizer(kernel, gate, s, null, 200);
-            try (StuckQueue q = new StuckQueue(gate)) {
-                kernel.failAfter = 1; // the shrink's UPDATE_SIZE works, the one setting it back does not
-                IllegalStateException e = assertThrows(IllegalStateException.class, () -> resizer.resize(32 * MIB));
+        try (Disk d = new Disk()) {
+            try (StuckQueue q = new StuckQueue(d.gate)) {
+                d.kernel.failAfter = 1; // the shrink's UPDATE_SIZE works, the one setting it back does not
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> d.resizer.resize(32 * MIB));
                 assertTrue(e.getMessage().contains("setting the size back"), e.getMessage());
-                assertEquals(32 * MIB, kernel.size);
+                assertEquals(32 * MIB, d.kernel.size);
             }
-            kernel.failAfter = Integer.MAX_VALUE;
+            d.kernel.failAfter = Integer.MAX_VALUE;
             // Growing back to the old size is not a no-op (the store was already that large)...
-            assertEquals(new Resizer.Result(32 * MIB, 64 * MIB, 0), resizer.resize(64 * MIB));
-            assertEquals(64 * MIB, kernel.size);
+            assertEquals(new Resizer.Result(32 * MIB, 64 * MIB, 0), d.resizer.resize(64 * MIB));
+            assertEquals(64 * MIB, d.kernel.size);
             // ...and shows zeros where the disk, at 32 MiB, had nothing.
-            assertArrayEquals(new byte[PAGE], read(disk, s, 40 * MIB, PAGE));
-            assertEquals(0, s.usedBytes());
+            assertArrayEquals(new byte[PAGE], read(d.disk, d.s, 40 * MIB, PAGE));
+            assertEquals(0, d.s.usedBytes());
         }
     }
 }

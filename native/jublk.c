@@ -56,6 +56,9 @@ struct ring {
 	int fixed_fd;
 	/* fixed copies queued whose CQE has not been harvested yet (each copy posts one) */
 	uint32_t fixed_copies;
+	/* per tag (fixed_nr of them): the bytes its last fixed copy moves; its CQE says so on success */
+	uint32_t *fixed_len;
+	uint32_t fixed_nr;
 	/* where a request's buffer starts: 0 for the kernel's; a test's user buffer, its address */
 	uint64_t fixed_base;
 };
@@ -260,6 +263,7 @@ void jublk_ring_destroy(int64_t h)
 	close(r->fd);
 	/* after close: closing the ring unregisters the buffer ring that uses this memory */
 	batch_free(r->batch);
+	free(r->fixed_len);
 	free(r);
 }
 
@@ -330,8 +334,15 @@ int32_t jublk_ring_use_fixed(int64_t h, int32_t file_fd, uint32_t nr)
 	memset(&reg, 0, sizeof(reg));
 	reg.nr = nr;
 	reg.flags = IORING_RSRC_REGISTER_SPARSE;
-	if (syscall(__NR_io_uring_register, r->fd, IORING_REGISTER_BUFFERS2, &reg, sizeof(reg)) < 0)
+	uint32_t *len = calloc(nr, sizeof(*len));
+	if (!len)
+		return -ENOMEM;
+	if (syscall(__NR_io_uring_register, r->fd, IORING_REGISTER_BUFFERS2, &reg, sizeof(reg)) < 0) {
+		free(len);
 		return -errno;
+	}
+	r->fixed_len = len;
+	r->fixed_nr = nr;
 	r->fixed = 1;
 	r->fixed_fd = file_fd;
 	return 0;
@@ -523,6 +534,8 @@ static void queue_fixed_copy(uint8_t *sqe, struct ring *r, const struct jublk_io
 	s->len = (uint32_t)c->copy_len;
 	s->buf_index = c->tag;
 	s->user_data = (uint64_t)c->tag | ((uint64_t)JUBLK_FIXED_COPY_OP << 16);
+	if (c->tag < r->fixed_nr)
+		r->fixed_len[c->tag] = (uint32_t)c->copy_len;
 	r->fixed_copies++;
 }
 
@@ -873,6 +886,32 @@ static int32_t batch_io(struct ring *r, int32_t fd, const struct jublk_io_cmd *c
 	return n;
 }
 
+/*
+ * The CQEs of a per-tag ring as events. A fixed copy's CQE is counted off; one that moved
+ * the whole request needs nothing from Java and is not handed over (it would cost a wake-up
+ * and a batch call per request); a failed or short one is.
+ */
+static int32_t harvest(struct ring *r, struct jublk_event *ev, int32_t max_events, const uint8_t *iods,
+		       uint32_t depth)
+{
+	int32_t n = 0;
+	struct io_uring_cqe *cqe;
+	while (n < max_events && (cqe = peek_cqe(r)) != NULL) {
+		uint16_t tag = (uint16_t)(cqe->user_data & 0xffff);
+		if (is_fixed_copy_cqe(cqe)) {
+			r->fixed_copies--;
+			if (tag < r->fixed_nr && cqe->res > 0 && (uint32_t)cqe->res == r->fixed_len[tag]) {
+				cqe_seen(r);
+				continue;
+			}
+		}
+		put_event(&ev[n++], cqe->user_data, cqe->res, cqe->flags,
+			  cqe->res >= 0 && iods && tag < depth ? iods + (size_t)tag * UBLK_IOD_SIZE : NULL);
+		cqe_seen(r);
+	}
+	return n;
+}
+
 int32_t jublk_queue_batch(int64_t h, int32_t fd, uint16_t q_id, int64_t cmds, int32_t ncmds,
 			  int64_t events, int32_t max_events, int64_t iod_base, uint32_t depth,
 			  int32_t wait_nr, int32_t timeout_ms, int64_t bounds)
@@ -927,24 +966,24 @@ int32_t jublk_queue_batch(int64_t h, int32_t fd, uint16_t q_id, int64_t cmds, in
 			r->last_gap_ns = now - wait_start;
 		}
 	}
-	int ret = submit_wait_timeout(r, want, timeout_ms);
-	if (ret < 0 && ret != -EBUSY)
-		return ret;
-	if (want && wait_start)
-		r->last_gap_ns = peek_cqe(r) != NULL ? now_ns() - wait_start : UINT64_MAX;
-
+	int forever = timeout_ms <= 0; /* a wait with no time limit */
+	uint64_t deadline = now_ns() + (uint64_t)(forever ? 0 : timeout_ms) * 1000000ull;
 	struct jublk_event *ev = (struct jublk_event *)(uintptr_t)events;
 	const uint8_t *iods = (const uint8_t *)(uintptr_t)iod_base;
 	int32_t n = 0;
-	struct io_uring_cqe *cqe;
-	while (n < max_events && (cqe = peek_cqe(r)) != NULL) {
-		uint16_t tag = (uint16_t)(cqe->user_data & 0xffff);
-		if (is_fixed_copy_cqe(cqe))
-			r->fixed_copies--;
-		put_event(&ev[n++], cqe->user_data, cqe->res, cqe->flags,
-			  cqe->res >= 0 && iods && tag < depth ? iods + (size_t)tag * UBLK_IOD_SIZE : NULL);
-		cqe_seen(r);
+	for (;;) {
+		uint64_t now = now_ns();
+		int32_t left_ms = forever ? 0 : deadline > now ? (int32_t)((deadline - now + 999999) / 1000000) : 0;
+		int ret = submit_wait_timeout(r, want && (forever || left_ms > 0) ? want : 0, left_ms);
+		if (ret < 0 && ret != -EBUSY)
+			return ret;
+		n = harvest(r, ev, max_events, iods, depth);
+		/* Only fixed copies that succeeded came (no event for them): wait on for the requests. */
+		if (n > 0 || !want || peek_cqe(r) != NULL || (!forever && now_ns() >= deadline))
+			break;
 	}
+	if (want && wait_start)
+		r->last_gap_ns = n > 0 ? now_ns() - wait_start : UINT64_MAX;
 	return n;
 }
 

@@ -30,7 +30,8 @@ echo "== build and host unit tests (Maven from an empty local repository)"
 m2=$(mktemp -d /tmp/jublk-m2.XXXXXX)
 trap 'rm -rf "$m2"' EXIT
 rm -rf target/surefire-reports   # only this run's reports count
-mvn -B -q -Dmaven.repo.local="$m2" package -Dmaven.test.failure.ignore=true 2>&1 | grep -v '^\[INFO\]' | grep -v '^$'
+JUBLK_REQUIRE_NEWEST_HEADER=1 mvn -B -q -Dmaven.repo.local="$m2" package -Dmaven.test.failure.ignore=true 2>&1 \
+    | grep -v '^\[INFO\]' | grep -v '^$'
 build_rc=${PIPESTATUS[0]}
 read -r host_pass host_fail < <(python3 - <<'PY'
 import glob, xml.etree.ElementTree as ET

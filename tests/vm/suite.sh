@@ -353,6 +353,9 @@ t_logical_block_4096() {
 stat_of() {  # $1 id, $2 python expression on the stats dict s
     "$U" stats -n "$1" --json | python3 -c "import json,sys; s=json.load(sys.stdin); print($2)"
 }
+store_file_of() {  # $1 id: a recoverable disk's store file, as its state file names it
+    sed -n 's/^store_file=//p' "/run/jublk/ublk$1.state"
+}
 mapped_of() {  # $1 id: the store's pages mapped per mincore (stats --mapped)
     "$U" stats -n "$1" --json --mapped | python3 -c "import json,sys; print(json.load(sys.stdin)['mapped_pages'])"
 }
@@ -561,21 +564,21 @@ fio_stuck_evidence() {
     dmesg | tail -n 5 | sed 's/^/  dmesg: /'
 }
 
-t_flush_under_concurrent_io() { flush_under_io_case; }
+t_flush_under_concurrent_io() { FLUSHES=20 flush_under_io_case; }
 # Copy mode fixed: the kernel copies between the request and the store file, in io-wq after
 # the batch call returned; a flush must wait for those copies, or a write lands in the store
 # just released: pages the tracker does not count (tracker != mincore below).
 # The test fault makes every copy run in io-wq: on 7.3 under the emulator a tmpfs copy otherwise
 # finishes inside the submission (at 0 of the pauses of a 20-flush run was one still running).
-t_flush_under_concurrent_io_fixed() { JUBLK_TEST_FAULT=fixed-async:1 flush_under_io_case --recoverable --copy-mode fixed; }
-flush_under_io_case() {  # $@: add options beside size and queues
+t_flush_under_concurrent_io_fixed() { FLUSHES=10 JUBLK_TEST_FAULT=fixed-async:1 flush_under_io_case --recoverable --copy-mode fixed; }
+flush_under_io_case() {  # $FLUSHES flushes; $@: add options beside size and queues
     dev=$(add_dev --size 256M -q 2 "$@") || fail "add"; id=${dev#/dev/ublkb}
     # fio holds the disk open (not exclusively) and writes while flushes release the store
     # under it: no I/O error, no hang, and flush is not refused for a plain opener.
     bg_fio --name=w --filename="$dev" --direct=1 --ioengine=io_uring --rw=randwrite --bs=4k --iodepth=16 \
         --numjobs=2 --group_reporting --time_based --runtime=300 --size=256M > /tmp/fio-flush.out 2>&1
     sleep 2
-    timeout 240 java -cp "$CP" io.jublk.vm.FlushLoop "$id" 20 200 > /tmp/flush-loop.out 2>&1; rc=$?
+    timeout 240 java -cp "$CP" io.jublk.vm.FlushLoop "$id" "$FLUSHES" 200 > /tmp/flush-loop.out 2>&1; rc=$?
     tail -n 3 /tmp/flush-loop.out
     kill -INT $fio_pid
     if ! timeout 30 tail --pid=$fio_pid -f /dev/null; then
@@ -584,7 +587,7 @@ flush_under_io_case() {  # $@: add options beside size and queues
     fi
     wait $fio_pid; frc=$?
     [ $rc -eq 0 ] || { cat /tmp/flush-loop.out; fail "a flush under I/O failed"; }
-    grep -c '^flush .*exit 0' /tmp/flush-loop.out | grep -qx 20 || fail "not 20 flushes"
+    grep -c '^flush .*exit 0' /tmp/flush-loop.out | grep -qx "$FLUSHES" || fail "not $FLUSHES flushes"
     grep -Eq 'err= *[1-9]' /tmp/fio-flush.out && { cat /tmp/fio-flush.out; fail "fio saw I/O errors during flushes"; }
     # fio stopped by our SIGINT exits non-zero; its report must still say err= 0.
     grep -Eq 'err= 0' /tmp/fio-flush.out || { cat /tmp/fio-flush.out; fail "fio exit $frc without a clean report"; }
@@ -996,7 +999,7 @@ kill_recover_rounds() {  # $1 copy mode, $2 size, $3 block size, $4 fio rate, $5
     wait $fp || { cut -c1-300 /tmp/fio-rec.out; fail "fio failed across the kills ($mode)"; }
     fio_job "$dev" "$size" "$bs" --verify_only > /tmp/fio-ver.out 2>&1 \
         || { head -n 20 /tmp/fio-ver.out; fail "verify-only pass failed ($mode)"; }
-    m=$(stat -c %b "/run/jublk/mem/ublk$id")
+    m=$(stat -c %b "$(store_file_of "$id")")
     echo "  $mode, $size: fio wrote across $kills kills without an error; verify-only pass clean ($((m / 2048)) MiB in the store)"
     dmesg | grep -q 'BUG:' && { dmesg | grep -A 12 'BUG:' | head -n 20; fail "kernel BUG"; }
     "$U" del -n "$id" || fail "del"
@@ -1062,7 +1065,7 @@ t_auto_recovery_gives_up_and_keeps_the_data() {
     printf '%s' "$out" | grep -q "ublk recover -n $id" || fail "the refusal does not say how to recover"
     "$U" list > /tmp/list.out
     grep -q "^$id  *QUIESCED" /tmp/list.out || { cat /tmp/list.out; fail "the disk is not left QUIESCED"; }
-    [ -e "/run/jublk/mem/ublk$id" ] || fail "the store file is gone"
+    [ -e "$(store_file_of "$id")" ] || fail "the store file is gone"
     "$U" recover -n "$id" > /dev/null || fail "a manual recover after the refusal"
     cmp -n $((16 << 20)) /tmp/auto-16m "$dev" || fail "data lost"
     kill -9 "$(server_pid)"; await_quiesced "$id"
@@ -1070,6 +1073,34 @@ t_auto_recovery_gives_up_and_keeps_the_data() {
         || fail "--or-recover refused after a manual recover (the count did not start again)"
     echo "  the disk and its 16 MiB stayed; 'ublk recover' took it over and started the count again"
     "$U" del -n "$id" || fail "del"
+}
+
+# Two 'ublk recover' of one dead disk at once: exactly one takes it over, the other fails naming
+# the cause; the data and the store file are intact, and the state file names the same instance.
+t_two_recovers_at_once() {
+    local dev id inst store r1 r2 ok=0
+    dev=$(add_dev --size 64M --recoverable) || fail "add"
+    id=${dev#/dev/ublkb}
+    head -c $((4 << 20)) /dev/urandom > /tmp/two-rec
+    dd if=/tmp/two-rec of="$dev" bs=1M oflag=direct status=none || fail "write"
+    inst=$(sed -n 's/^instance=//p' "/run/jublk/ublk$id.state"); store=$(store_file_of "$id")
+    [ -n "$inst" ] && [ "$store" = "/run/jublk/mem/ublk$id.$inst" ] || fail "state: instance '$inst', store '$store'"
+    kill -9 "$(server_pid)"
+    await_quiesced "$id"
+    "$UREAL" recover -n "$id" > /tmp/rec1.out 2>&1 & r1=$!
+    "$UREAL" recover -n "$id" > /tmp/rec2.out 2>&1 & r2=$!
+    wait $r1 && ok=$((ok + 1)); wait $r2 && ok=$((ok + 1))
+    echo "  recover 1: $(tail -n 1 /tmp/rec1.out)"; echo "  recover 2: $(tail -n 1 /tmp/rec2.out)"
+    [ "$ok" -eq 1 ] || fail "$ok of the two recovers succeeded, want exactly 1"
+    grep -q 'Exception\|	at ' /tmp/rec1.out /tmp/rec2.out && fail "a stack trace instead of one line"
+    # The loser finds the winner's server alive, or its char device held (EBUSY).
+    grep -qiE 'busy|is alive' /tmp/rec1.out /tmp/rec2.out || fail "the loser does not say another server has the disk"
+    [ "$(list_field "$id" state)" = LIVE ] || fail "the disk is not LIVE after the recovers"
+    cmp -n $((4 << 20)) /tmp/two-rec "$dev" || fail "the data is not intact"
+    [ -e "$store" ] || fail "the store file is gone"
+    [ "$(sed -n 's/^instance=//p' "/run/jublk/ublk$id.state")" = "$inst" ] || fail "the state names another instance"
+    "$U" del -n "$id" || fail "del"
+    [ ! -e "$store" ] || fail "the store file outlived del"
 }
 
 t_recover_blocked_io_continues_and_del_fails_it() {
@@ -1491,7 +1522,8 @@ cleanup_between() {
 
 # Scenarios that depend on no kernel feature, run in CI on the second kernel's lane only to share
 # the VM time between the two lanes (the 6.12 full suite leaves them out, the 7.3 core set has them).
-SECOND_LANE=(t_powercut_ext4_fsynced_files_survive t_stats_match_fio_counts t_writeback_cache_at_the_memory_limit)
+SECOND_LANE=(t_powercut_ext4_fsynced_files_survive t_stats_match_fio_counts t_writeback_cache_at_the_memory_limit
+             t_two_recovers_at_once)
 # The core set run on the second kernel: every kernel-dependent feature, data integrity at
 # 4k and 1M with 2 queues, a filesystem, discard, flush, kill -9 — what can differ by kernel.
 CORE=(t_features_names_every_bit t_fio_verify_2_queues t_one_mib_sequential_fills

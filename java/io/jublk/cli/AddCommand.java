@@ -192,7 +192,7 @@ final class AddCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         server.start(devId -> {
             if (notify) {
-                out.println(BackgroundStart.ADDED + devId);
+                out.println(BackgroundStart.ADDED + devId + " " + server.instance());
                 out.flush();
             }
         });

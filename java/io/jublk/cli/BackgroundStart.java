@@ -101,18 +101,21 @@ final class BackgroundStart {
 
         long deadline = System.currentTimeMillis() + timeoutMs;
         int devId = -1;
+        String instance = "";
         while (true) {
             long left = deadline - System.currentTimeMillis();
             // Past the deadline, a line already read still counts (a READY must not be thrown away).
             String line = left > 0 ? lines.poll(left, TimeUnit.MILLISECONDS) : lines.poll();
             if (line == null) {
-                abandon(p, recover ? -1 : devId);
+                abandon(p, recover ? -1 : devId, instance);
                 if (devId < 0 && !recover) removeOrphans();
                 throw new JublkException(Reason.TIMEOUT, "the device server did not come up within "
                         + timeoutMs / 1000 + " s; it was stopped (log: " + log + ")");
             }
             if (line.startsWith(ADDED)) {
-                devId = Integer.parseInt(line.substring(ADDED.length()).trim());
+                String[] added = line.substring(ADDED.length()).trim().split(" ");
+                devId = Integer.parseInt(added[0]);
+                instance = added.length > 1 ? added[1] : "";
             } else if (line.startsWith(READY)) {
                 if (devId >= 0) moveLog(log, RunDir.logFile(devId));
                 System.out.println(line.substring(READY.length()).trim());
@@ -122,7 +125,7 @@ final class BackgroundStart {
                 int code = p.waitFor();
                 String error = lastError(log);
                 boolean crashed = code > 128 || error == null;
-                if (devId >= 0 && !recover) removeLeftovers(devId);
+                if (devId >= 0 && !recover) removeLeftovers(devId, instance);
                 // Killed or crashed before it could say which device it added (a clean error
                 // exit has removed its device itself).
                 if (devId < 0 && !recover && crashed) devId = removeOrphans();
@@ -216,20 +219,20 @@ final class BackgroundStart {
         }
         int removed = -1;
         for (int id : DevInfo.orphansOf(startToken, devices)) {
-            removeLeftovers(id);
+            removeLeftovers(id, ""); // it never said which instance: only a state file naming one finds its files
             removed = id;
         }
         return removed;
     }
 
-    /** A server died mid-start: delete what it made (device, state file, socket). */
-    private static void removeLeftovers(int devId) {
+    /** A server died mid-start: delete what its instance made (device, state file, socket, store file). */
+    private static void removeLeftovers(int devId, String instance) {
         try (Control control = Control.open()) {
             if (control.exists(devId)) new DeviceRemover(control, 10_000, true).delete(devId);
         } catch (JublkException ignored) {
             // best effort: 'ublk list' shows anything left
         }
-        RunDir.removeDeviceFiles(devId); // also when the device was already gone
+        RunDir.removeDeviceFiles(devId, instance); // also when the device was already gone
     }
 
     private static Reason exitReason(int code) {
@@ -246,7 +249,7 @@ final class BackgroundStart {
     }
 
     /** Stops a server that did not come up, and deletes its device if it got one. */
-    private void abandon(Process p, int devId) throws InterruptedException {
+    private void abandon(Process p, int devId, String instance) throws InterruptedException {
         if (recover) {
             // Not SIGTERM: a recovering server that has just taken the disk over would delete it
             // (and its data) on a signal. Killed, it leaves the disk waiting with its data.
@@ -259,6 +262,6 @@ final class BackgroundStart {
             p.destroyForcibly();
             p.waitFor(5, TimeUnit.SECONDS);
         }
-        if (devId >= 0) removeLeftovers(devId);
+        if (devId >= 0) removeLeftovers(devId, instance);
     }
 }

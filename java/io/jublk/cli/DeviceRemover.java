@@ -40,6 +40,8 @@ final class DeviceRemover {
 
     void delete(int id) {
         DevInfo info = control.getDevInfo(id);
+        // Read before the device goes: once its id is free, a new disk may take it and its files.
+        String instance = RunDir.readState(id).getOrDefault(RunDir.INSTANCE, "");
         long deadline = System.currentTimeMillis() + timeoutMs;
         if (!force && info.state() == Uapi.S_DEV_LIVE) stopUnlessOpen(id, info);
         if (info.serverPid() > 0 && java.nio.file.Files.exists(RunDir.socketFile(id))) {
@@ -71,7 +73,7 @@ final class DeviceRemover {
             if (force && System.currentTimeMillis() > forcedEnd && serverGone(info)) {
                 // Stopped, server gone (memory released), deletion queued with the kernel: what is
                 // left is an id held by someone else's open file, freed when they close it.
-                RunDir.removeDeviceFiles(id);
+                RunDir.removeDeviceFiles(id, instance);
                 System.err.println("ublk: device " + id + " stopped and its memory released; another process "
                         + "still has it open, and the kernel frees id " + id + " when that process closes it");
                 return;
@@ -83,7 +85,7 @@ final class DeviceRemover {
             }
             sleep(50);
         }
-        RunDir.removeDeviceFiles(id);
+        RunDir.removeDeviceFiles(id, instance);
     }
 
     /** Stops the device if nobody has it open, else refuses with EBUSY (see the class comment). */

@@ -46,7 +46,7 @@ record DeviceStatus(DevInfo info, long sizeBytes, long memoryBytes, long maxMemo
         }
         String storeFile = state.get("store_file");
         return new DeviceStatus(info, params.sizeBytes(),
-                storeFile != null ? StoreFiles.system().allocatedBytes(id) : memoryOf(info, state), maxMemory,
+                storeFile != null ? StoreFiles.allocatedBytes(Path.of(storeFile)) : memoryOf(info, state), maxMemory,
                 Files.exists(Path.of(info.blockDevice())), state.get("copy_mode"), state.get("failed"),
                 state.get("type"), storeFile);
     }

@@ -79,6 +79,13 @@ public final class DeviceServer {
     private final boolean recovering;
     private boolean freshRecoveryCount;
     private final StoreFiles storeFiles = StoreFiles.system();
+    /**
+     * This disk's instance (minted by the server that created it, read back by one that takes
+     * it over; "" for a disk from before instances): its files carry it, because ids are reused.
+     */
+    private String instance;
+    /** A recoverable disk's store file, or null. */
+    private java.nio.file.Path storeFile;
     private final CountDownLatch finished = new CountDownLatch(1);
     private final List<QueueWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -111,6 +118,12 @@ public final class DeviceServer {
         this.config = config;
         this.recovering = recover;
         this.faults = TestFaults.fromEnvironment();
+        this.instance = recover ? "" : StoreFiles.newInstance();
+    }
+
+    /** This disk's instance (see the field); a recovering server knows it once it has taken over. */
+    public String instance() {
+        return instance;
     }
 
     /** Where a starter ('ublk add' in the background) gives its server the token for ADD_DEV. */
@@ -171,7 +184,7 @@ public final class DeviceServer {
             step("after-state");
             Log.info("serving " + info.blockDevice() + " (" + config.type().name().toLowerCase() + ", "
                     + store.size() + " bytes, can grow to " + store.capacity()
-                    + (store.inFile() ? ", data in " + storeFiles.file(info.devId()) : "") + ")");
+                    + (store.inFile() ? ", data in " + storeFile : "") + ")");
         } catch (RuntimeException | Error e) {
             Log.info((recovering ? "recovery" : "start") + " failed: " + e.getMessage());
             teardown();
@@ -219,7 +232,8 @@ public final class DeviceServer {
                         + info.devId() + " (flags 0x" + Long.toHexString(info.flags()) + "): --recoverable needs root");
             }
             // Named after the id the kernel just gave out, so it is made after ADD_DEV.
-            store = storeFiles.create(info.devId(), config.sizeBytes(), config.maxSizeBytes(), maxMemory);
+            storeFile = storeFiles.file(info.devId(), instance);
+            store = storeFiles.create(info.devId(), instance, config.sizeBytes(), config.maxSizeBytes(), maxMemory);
         }
         control.setParams(info.devId(), params());
         step("after-set-params");
@@ -245,6 +259,9 @@ public final class DeviceServer {
         requireRecoverable(info);
         onAdded.accept(id);
         Map<String, String> before = RunDir.readState(id);
+        instance = before.getOrDefault(RunDir.INSTANCE, "");
+        storeFile = before.containsKey("store_file") ? java.nio.file.Path.of(before.get("store_file"))
+                : storeFiles.file(id, instance);
         // A manual recover starts the count again (the user decided); the state this server
         // writes no longer says the bound gave up.
         String earlier = freshRecoveryCount ? "" : before.getOrDefault("recoveries", "");
@@ -261,10 +278,10 @@ public final class DeviceServer {
         awaitRecoveryStart(id);
         step("after-start-recovery");
         long size = control.getParams(id).sizeBytes();
-        store = storeFiles.open(id, size, maxMemory);
+        store = storeFiles.open(id, storeFile, size, maxMemory);
         copyMode = CopyMode.ofDevFlags(info.flags());
         Log.info("recovering device " + id + ": " + info.nrHwQueues() + " queue(s), depth " + info.queueDepth()
-                + ", " + store.usedBytes() + " bytes of data in " + storeFiles.file(id));
+                + ", " + store.usedBytes() + " bytes of data in " + storeFile);
         cdevFd = openCharDevice(info.charDevice());
         startQueues();
         step("after-queues-armed");
@@ -419,6 +436,11 @@ public final class DeviceServer {
         while (true) {
             int fd = Native.jublk_open(path, Native.O_RDWR);
             if (fd >= 0) return fd;
+            if (fd == Errno.EBUSY.negative()) {
+                // The kernel lets one process hold a device's char device: another server has it.
+                throw new JublkException(Reason.BUSY, "cannot open " + path + ": " + Errno.describe(fd)
+                        + ": another server is serving or taking over this device");
+            }
             if (fd != Errno.ENOENT.negative() || System.nanoTime() > deadline) {
                 throw new JublkException(Reason.FAILED, "cannot open " + path + ": " + Errno.describe(fd));
             }
@@ -475,7 +497,7 @@ public final class DeviceServer {
         if (controlServer != null) controlServer.close();
         int status = store.inFile() ? QUEUE_FAILED_RECOVERABLE_EXIT : FAILED_EXIT;
         Log.info("exiting with status " + status + (store.inFile()
-                ? ": the kernel holds the device's I/O and its data stays in " + storeFiles.file(info.devId())
+                ? ": the kernel holds the device's I/O and its data stays in " + storeFile
                 + "; take it over with 'ublk recover -n " + info.devId() + "'"
                 : " so that the kernel fails the device's I/O") + ", or remove it with 'ublk del -n " + info.devId() + "'");
         Runtime.getRuntime().halt(status);
@@ -584,7 +606,8 @@ public final class DeviceServer {
         state.put("type", config.type().name().toLowerCase());
         state.put("max_memory", Long.toString(maxMemory));
         state.put("copy_mode", copyMode.name().toLowerCase());
-        if (store.inFile()) state.put("store_file", storeFiles.file(info.devId()).toString());
+        if (!instance.isEmpty()) state.put(RunDir.INSTANCE, instance);
+        if (store.inFile()) state.put("store_file", storeFile.toString());
         if (recoveries != null && !recoveries.isBlank()) state.put("recoveries", recoveries);
         if (handingOver) state.put("handed_over", "1");
         if (unit != null) state.put("unit", unit);
@@ -667,7 +690,7 @@ public final class DeviceServer {
             if (info != null && ownsDevice()) {
                 deleteDevice();
                 // The data goes with the device: freed once this process no longer maps it.
-                if (store != null && store.inFile()) storeFiles.delete(info.devId());
+                if (store != null && store.inFile()) StoreFiles.delete(storeFile);
             }
             if (control != null && threadsDone) control.close();
         } finally {
@@ -682,7 +705,7 @@ public final class DeviceServer {
         } catch (JublkException e) {
             if (e.reason() != Reason.NO_DEVICE) Log.info("DEL_DEV: " + e.getMessage());
         }
-        RunDir.removeState(info.devId()); // the socket went with the control server
+        RunDir.removeState(info.devId(), instance); // the socket went with the control server
     }
 
     /** Joins every queue thread (bounded); true if all have ended. */

@@ -63,7 +63,16 @@ final class Resizer {
         }
         if (newSize > old) {
             gate.runPaused(() -> store.resize(newSize), pauseTimeoutMs);
-            kernel.set(newSize);
+            try {
+                kernel.set(newSize);
+            } catch (RuntimeException e) {
+                try {
+                    gate.runPaused(() -> store.resize(old), pauseTimeoutMs);
+                } catch (RuntimeException back) {
+                    e.addSuppressed(back); // harmless: the tail holds zeros, and the next resize releases it first
+                }
+                throw new IllegalStateException("not resized, still " + old + " bytes: " + e.getMessage(), e);
+            }
             return new Result(old, newSize, 0);
         }
         if (newSize == old) return new Result(old, newSize, 0);

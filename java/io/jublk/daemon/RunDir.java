@@ -1,10 +1,13 @@
 package io.jublk.daemon;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -64,9 +67,56 @@ public final class RunDir {
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
             Files.write(tmp, sb.toString().getBytes(StandardCharsets.UTF_8));
-            Files.move(tmp, stateFile(devId), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            try (DeviceLock ignored = DeviceLock.take(devId)) {
+                Files.move(tmp, stateFile(devId), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The state key naming a disk's instance: minted when the disk is created, kept across recoveries. */
+    public static final String INSTANCE = "instance";
+
+    /**
+     * Serializes the state file's writers and removers across processes (a lock file per id,
+     * never deleted, so every process locks the same inode): a remover compares the instance
+     * and deletes with no new server's state written in between.
+     */
+    private static final class DeviceLock implements AutoCloseable {
+        /** A JVM may not hold two locks on one file: one holder per JVM at a time, across the file lock. */
+        private static final java.util.concurrent.locks.ReentrantLock IN_PROCESS = new java.util.concurrent.locks.ReentrantLock();
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        private DeviceLock(FileChannel channel, FileLock lock) {
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        static DeviceLock take(int devId) throws IOException {
+            ensure();
+            IN_PROCESS.lock();
+            FileChannel ch = null;
+            try {
+                ch = FileChannel.open(dir.resolve(".ublk" + devId + ".lock"), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE);
+                return new DeviceLock(ch, ch.lock());
+            } catch (IOException | RuntimeException e) {
+                if (ch != null) ch.close();
+                IN_PROCESS.unlock();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                lock.release();
+                channel.close();
+            } finally {
+                IN_PROCESS.unlock();
+            }
         }
     }
 
@@ -85,24 +135,32 @@ public final class RunDir {
     }
 
     /**
-     * Removes what a device's server leaves here: its state file, its control socket and a
-     * recoverable disk's store file (whose memory is freed once no process maps it).
+     * Removes what device {@code devId}'s instance {@code instance} left here: a recoverable
+     * disk's store file (its memory is freed once no process maps it), and — only if the state
+     * file is that instance's — the state file and the control socket. Ids are reused: the
+     * files of a newer disk with the same id stay ("" names a disk from before instances).
      */
-    public static void removeDeviceFiles(int devId) {
-        removeState(devId);
-        StoreFiles.system().delete(devId);
-        try {
-            Files.deleteIfExists(socketFile(devId));
-        } catch (IOException ignored) {
-            // a stale socket is replaced at the next start
+    public static void removeDeviceFiles(int devId, String instance) {
+        if (!instance.isEmpty()) StoreFiles.delete(StoreFiles.system().file(devId, instance));
+        if (removeState(devId, instance)) {
+            if (instance.isEmpty()) StoreFiles.delete(StoreFiles.system().file(devId, ""));
+            try {
+                Files.deleteIfExists(socketFile(devId));
+            } catch (IOException ignored) {
+                // a stale socket is replaced at the next start
+            }
         }
     }
 
-    public static void removeState(int devId) {
-        try {
+    /** Removes the state file if it is instance {@code instance}'s; true if it was there and removed. */
+    public static boolean removeState(int devId, String instance) {
+        try (DeviceLock ignored = DeviceLock.take(devId)) {
+            Map<String, String> state = readState(devId);
+            if (state.isEmpty() || !state.getOrDefault(INSTANCE, "").equals(instance)) return false;
             Files.deleteIfExists(stateFile(devId));
-        } catch (IOException ignored) {
-            // best effort: a stale file is ignored by readers that check the pid
+            return true;
+        } catch (IOException e) {
+            return false; // best effort: a stale file is ignored by readers that check the pid
         }
     }
 }

@@ -17,7 +17,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Where recoverable disks keep their data so that it outlives their server: one sparse file
- * per device, {@code /run/jublk/mem/ublkN}, on a tmpfs that jublk mounts there itself.
+ * per device instance, {@code /run/jublk/mem/ublkN.INSTANCE}, on a tmpfs that jublk mounts
+ * there itself. The instance (minted when the disk is created, kept across recoveries) is in
+ * the name because ids are reused: a file named by id alone was unlinked by the clean-up of
+ * a deleted disk after a new disk had been given the same id (item 8 of the hardening plan).
  *
  * <p>Why a file on a tmpfs of our own, rather than a memfd held by a helper process: the
  * kernel keeps the inode for as long as its name exists — nothing to crash, no process and
@@ -46,18 +49,21 @@ public final class StoreFiles {
         return new StoreFiles(RunDir.dir().resolve("mem"), true);
     }
 
-    public Path file(int devId) {
-        return dir.resolve("ublk" + devId);
+    /** A new device instance's name: 16 random hex digits. */
+    public static String newInstance() {
+        return String.format("%016x", new java.security.SecureRandom().nextLong());
     }
 
-    /**
-     * A new, empty store for device {@code devId} (a file left by an earlier device with that
-     * id is replaced: the kernel just gave the id out, so that device is gone).
-     */
-    public PageStore create(int devId, long size, long capacity, long maxMemory) {
+    /** The store file of device {@code devId}'s instance {@code instance} ("": as named before instances). */
+    public Path file(int devId, String instance) {
+        return dir.resolve(instance.isEmpty() ? "ublk" + devId : "ublk" + devId + "." + instance);
+    }
+
+    /** A new, empty store for device {@code devId}'s new {@code instance} (never an existing file). */
+    public PageStore create(int devId, String instance, long size, long capacity, long maxMemory) {
         ensureReady();
-        Path f = file(devId);
-        int fd = Native.jublk_open_mode(f.toString(), Native.O_RDWR | Native.O_CREAT | Native.O_TRUNC, 0600);
+        Path f = file(devId, instance);
+        int fd = Native.jublk_open_mode(f.toString(), Native.O_RDWR | Native.O_CREAT | Native.O_EXCL, 0600);
         if (fd < 0) throw failure("cannot create the store file " + f, fd);
         int res = Native.jublk_ftruncate(fd, roundUp(capacity));
         if (res < 0) {
@@ -67,9 +73,8 @@ public final class StoreFiles {
         return PageStore.inFile(fd, size, capacity, maxMemory);
     }
 
-    /** The store device {@code devId}'s earlier server left, as a disk of {@code size} bytes. */
-    public PageStore open(int devId, long size, long maxMemory) {
-        Path f = file(devId);
+    /** The store {@code f} device {@code devId}'s earlier server left, as a disk of {@code size} bytes. */
+    public PageStore open(int devId, Path f, long size, long maxMemory) {
         int fd = Native.jublk_open(f.toString(), Native.O_RDWR);
         if (fd == Errno.ENOENT.negative()) {
             throw new JublkException(Reason.NO_DEVICE, "device " + devId + " has no store file " + f
@@ -87,9 +92,9 @@ public final class StoreFiles {
         return PageStore.inFile(fd, size, Math.min(capacity, PageStore.MAX_SIZE), maxMemory);
     }
 
-    /** Bytes of memory device {@code devId}'s store file holds, or -1 if it has none. */
-    public long allocatedBytes(int devId) {
-        int fd = Native.jublk_open(file(devId).toString(), Native.O_RDONLY);
+    /** Bytes of memory the store file {@code f} holds, or -1 if there is none. */
+    public static long allocatedBytes(Path f) {
+        int fd = Native.jublk_open(f.toString(), Native.O_RDONLY);
         if (fd < 0) return -1;
         try {
             long n = Native.jublk_allocated_bytes(fd);
@@ -99,16 +104,12 @@ public final class StoreFiles {
         }
     }
 
-    public boolean exists(int devId) {
-        return Files.exists(file(devId));
-    }
-
     /** Frees the store's memory (once no process maps it any more). */
-    public void delete(int devId) {
+    public static void delete(Path f) {
         try {
-            Files.deleteIfExists(file(devId));
+            Files.deleteIfExists(f);
         } catch (IOException e) {
-            Log.info("cannot remove " + file(devId) + ": " + e.getMessage());
+            Log.info("cannot remove " + f + ": " + e.getMessage());
         }
     }
 

@@ -63,8 +63,6 @@ public final class Dispatcher implements ReadSink, WriteSource {
     private final long[] fuaOffsets;
     private final long[] fuaLengths;
     private int fuaCount;
-    /** Copy mode FIXED: the bytes of each tag's last fixed copy (its event reports them on success). */
-    private final int[] fixedCopyLength;
 
     /** A BUFFER-mode dispatcher for queue 0 that logs nowhere (tests and benchmarks). */
     public Dispatcher(Target target, int depth, long bufferBase, int bufferSize, QueueStats stats) {
@@ -89,7 +87,6 @@ public final class Dispatcher implements ReadSink, WriteSource {
         this.stats = stats;
         this.fuaOffsets = new long[depth];
         this.fuaLengths = new long[depth];
-        this.fixedCopyLength = new int[mode == CopyMode.FIXED ? depth : 0];
     }
 
     /** Serve with the BATCH_IO commands (the ring must be set up for them: jublk_batch_setup). */
@@ -148,7 +145,6 @@ public final class Dispatcher implements ReadSink, WriteSource {
             if (res == Uapi.IO_RES_OK) {
                 Completion c = completion;
                 handleSafely(events, e + EV_IOD, tag, c);
-                if (mode == CopyMode.FIXED) fixedCopyLength[tag] = c.result > 0 ? (int) c.copyLen : 0;
                 putCommand(cmds, out++, batchIo ? BATCH_COMMIT_OP : COMMIT_OP, tag, c.result, c.copyKind, c.copyDst,
                         c.copySrc, c.copyLen, commandBuffer(tag));
             } else {
@@ -160,17 +156,15 @@ public final class Dispatcher implements ReadSink, WriteSource {
     }
 
     /**
-     * Copy mode FIXED: the event of a fixed copy. Every copy posts one (the queue counts them
-     * to know when none is running: {@link QueueWorker}); one that copied the whole request
-     * needs nothing. One that failed or was short cancelled the commit linked to it, so the
-     * request is still ours: it is committed again, with EIO (written into {@code cmds[out]}).
-     * The cancelled commit's own event carries -ECANCELED and is ignored. Returns the number
-     * of commands written, or -1 if the event was neither.
+     * Copy mode FIXED: the event of a fixed copy that failed or was short (the shim counts off
+     * the ones that moved the whole request and hands them not over). The commit linked to it
+     * was cancelled, so the request is still ours: it is committed again, with EIO (written
+     * into {@code cmds[out]}). The cancelled commit's own event carries -ECANCELED and is
+     * ignored. Returns the number of commands written, or -1 if the event was neither.
      */
     private int fixedCopyEvent(long userData, int tag, int res, ByteBuffer cmds, int out) {
         int op = (int) (userData >>> 16) & 0xff;
         if (op == FIXED_COPY_OP) {
-            if (tag < depth && res == fixedCopyLength[tag] && res > 0) return 0;
             failures++;
             if (failures <= LOGGED_FAILURES || failures % 1000 == 0) {
                 log.accept("queue " + qid + ": tag " + tag + ": the kernel's copy between the store file and the request "

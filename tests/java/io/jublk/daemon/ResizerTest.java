@@ -19,10 +19,15 @@ class ResizerTest {
     private static final long MIB = 1 << 20;
     private static final int PAGE = PageStore.PAGE_SIZE;
 
-    /** The kernel's size; {@code failAfter} calls to set succeed, then each one throws. */
+    /**
+     * The kernel's size; {@code failAfter} calls to set succeed, then each one throws. It checks
+     * the order: the kernel never grows beyond the store, and shrinks while the store still
+     * holds the old size (no request may reach a store smaller than the disk).
+     */
     static final class FakeKernel implements Resizer.KernelSize {
         long size;
         int failAfter = Integer.MAX_VALUE;
+        PageStore store;
 
         FakeKernel(long size) {
             this.size = size;
@@ -35,6 +40,8 @@ class ResizerTest {
 
         @Override
         public void set(long bytes) {
+            if (bytes > size) assertTrue(store.size() >= bytes, "the kernel grew to " + bytes + " beyond the store's " + store.size());
+            else assertEquals(size, store.size(), "the store shrank before the kernel");
             if (failAfter-- <= 0) throw new IllegalStateException("UPDATE_SIZE failed: EIO");
             size = bytes;
         }
@@ -88,6 +95,7 @@ class ResizerTest {
         final Resizer resizer = new Resizer(kernel, gate, s, null, 200);
 
         Disk() {
+            kernel.store = s;
             s.write(40 * MIB, filled(PAGE, 'T'));
         }
 
@@ -132,6 +140,18 @@ class ResizerTest {
             // ...and shows zeros where the disk, at 32 MiB, had nothing.
             assertArrayEquals(new byte[PAGE], read(d.disk, d.s, 40 * MIB, PAGE));
             assertEquals(0, d.s.usedBytes());
+        }
+    }
+
+    @Test
+    void aGrowWhoseUpdateSizeFailsLeavesTheStoreAtTheOldSizeToo() throws Exception {
+        try (Disk d = new Disk()) {
+            d.resizer.resize(32 * MIB);
+            d.kernel.failAfter = 0;
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> d.resizer.resize(48 * MIB));
+            assertTrue(e.getMessage().contains("not resized, still " + 32 * MIB), e.getMessage());
+            assertEquals(32 * MIB, d.kernel.size);
+            assertEquals(32 * MIB, d.s.size(), "the store is back at the old size");
         }
     }
 }

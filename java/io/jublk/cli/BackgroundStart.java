@@ -226,9 +226,13 @@ final class BackgroundStart {
     }
 
     /** A server died mid-start: delete what its instance made (device, state file, socket, store file). */
-    private static void removeLeftovers(int devId, String instance) {
+    private void removeLeftovers(int devId, String instance) {
         try (Control control = Control.open()) {
-            if (control.exists(devId)) new DeviceRemover(control, 10_000, true).delete(devId);
+            // Only the device this start's server added (its ADD_DEV carried our token): if that
+            // one is gone already, the id may belong to another disk by now.
+            if (control.exists(devId) && control.getDevInfo(devId).serverFlags() == startToken) {
+                new DeviceRemover(control, 10_000, true).delete(devId);
+            }
         } catch (JublkException ignored) {
             // best effort: 'ublk list' shows anything left
         }

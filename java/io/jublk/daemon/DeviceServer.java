@@ -219,6 +219,7 @@ public final class DeviceServer {
         Log.info("added device " + info.devId() + ": " + info.nrHwQueues() + " queue(s), depth "
                 + info.queueDepth() + ", max I/O " + info.maxIoBufBytes() + " bytes, flags 0x"
                 + Long.toHexString(info.flags()));
+        RunDir.claim(info.devId(), instance);
         onAdded.accept(info.devId());
         step("after-add-dev");
         if ((info.flags() & copyMode.devFlags()) != copyMode.devFlags()) {
@@ -688,9 +689,10 @@ public final class DeviceServer {
                 }
             }
             if (info != null && ownsDevice()) {
-                deleteDevice();
-                // The data goes with the device: freed once this process no longer maps it.
+                // The data goes with the device: freed once this process no longer maps it. Before
+                // the state goes, which is the only record of the file's name if we are cut short.
                 if (store != null && store.inFile()) StoreFiles.delete(storeFile);
+                deleteDevice();
             }
             if (control != null && threadsDone) control.close();
         } finally {

@@ -97,23 +97,34 @@ public final class RunDir {
         static DeviceLock take(int devId) throws IOException {
             ensure();
             IN_PROCESS.lock();
+            // A channel refuses to lock on an interrupted thread (and closes): a teardown that
+            // was interrupted must still write or remove its state. The flag is given back.
+            boolean interrupted = Thread.interrupted();
             FileChannel ch = null;
             try {
                 ch = FileChannel.open(dir.resolve(".ublk" + devId + ".lock"), StandardOpenOption.CREATE,
                         StandardOpenOption.WRITE);
                 return new DeviceLock(ch, ch.lock());
             } catch (IOException | RuntimeException e) {
-                if (ch != null) ch.close();
-                IN_PROCESS.unlock();
+                try {
+                    if (ch != null) ch.close();
+                } finally {
+                    IN_PROCESS.unlock();
+                }
                 throw e;
+            } finally {
+                if (interrupted) Thread.currentThread().interrupt();
             }
         }
 
         @Override
         public void close() throws IOException {
             try {
-                lock.release();
-                channel.close();
+                try {
+                    lock.release();
+                } finally {
+                    channel.close();
+                }
             } finally {
                 IN_PROCESS.unlock();
             }
@@ -150,6 +161,23 @@ public final class RunDir {
                 // a stale socket is replaced at the next start
             }
         }
+    }
+
+    /**
+     * The kernel has just given id {@code devId} to a new disk (instance {@code instance}): no
+     * other disk holds it, so every file named after it is a dead disk's leftover (a store whose
+     * instance nobody recorded, a server killed before its first state, a timed-out 'ublk del').
+     * Removed under the lock, before the new disk makes its own: a late clean-up of the old one
+     * then finds no state of its instance and touches nothing of the new one.
+     */
+    public static void claim(int devId, String instance) {
+        try (DeviceLock ignored = DeviceLock.take(devId)) {
+            Files.deleteIfExists(stateFile(devId));
+            Files.deleteIfExists(socketFile(devId));
+        } catch (IOException e) {
+            Log.info("cannot remove the leftovers of an earlier device " + devId + ": " + e.getMessage());
+        }
+        StoreFiles.system().removeOthers(devId, instance);
     }
 
     /** Removes the state file if it is instance {@code instance}'s; true if it was there and removed. */

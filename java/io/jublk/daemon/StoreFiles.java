@@ -68,9 +68,15 @@ public final class StoreFiles {
         int res = Native.jublk_ftruncate(fd, roundUp(capacity));
         if (res < 0) {
             Native.jublk_close(fd);
+            delete(f);
             throw failure("cannot size the store file " + f, res);
         }
-        return PageStore.inFile(fd, size, capacity, maxMemory);
+        try {
+            return PageStore.inFile(fd, size, capacity, maxMemory);
+        } catch (RuntimeException e) {
+            delete(f); // nothing of it was handed out: no leftover to reclaim later
+            throw e;
+        }
     }
 
     /** The store {@code f} device {@code devId}'s earlier server left, as a disk of {@code size} bytes. */
@@ -101,6 +107,24 @@ public final class StoreFiles {
             return n < 0 ? -1 : n;
         } finally {
             Native.jublk_close(fd);
+        }
+    }
+
+    /** Removes every store file of device {@code devId} but instance {@code instance}'s (see RunDir.claim). */
+    void removeOthers(int devId, String instance) {
+        if (!Files.isDirectory(dir)) return;
+        String own = file(devId, instance).getFileName().toString();
+        String prefix = "ublk" + devId;
+        try (java.util.stream.Stream<Path> all = Files.list(dir)) {
+            all.filter(p -> {
+                String n = p.getFileName().toString();
+                return !n.equals(own) && (n.equals(prefix) || n.startsWith(prefix + "."));
+            }).forEach(p -> {
+                Log.info("removing " + p + ", left by an earlier device " + devId);
+                delete(p);
+            });
+        } catch (IOException e) {
+            Log.info("cannot list " + dir + ": " + e.getMessage());
         }
     }
 

@@ -98,4 +98,42 @@ class RunDirTest {
             RunDir.useDirForTests(before);
         }
     }
+
+    /**
+     * A disk just given id 3 by the kernel claims it: every file left under that id by a dead
+     * disk goes (a store nobody recorded the instance of, a state, a socket) — not its own
+     * store, not another id's.
+     */
+    @Test
+    void claimingAnIdRemovesEveryEarlierDisksFilesOfItOnly() throws Exception {
+        Path before = RunDir.useDirForTests(dir);
+        try {
+            Path mem = Files.createDirectories(dir.resolve("mem"));
+            StoreFiles store = StoreFiles.system();
+            for (Path p : new Path[] {store.file(3, ""), store.file(3, "old"), store.file(3, "new"), store.file(30, "x")}) {
+                Files.write(p, new byte[] {1});
+            }
+            Map<String, String> old = record("old", 1);
+            old.put(RunDir.INSTANCE, "old");
+            RunDir.writeState(3, old);
+            Files.write(RunDir.socketFile(3), new byte[0]);
+
+            RunDir.claim(3, "new");
+            assertEquals(Map.of(), RunDir.readState(3));
+            assertFalse(Files.exists(RunDir.socketFile(3)));
+            try (var left = Files.list(mem)) {
+                assertEquals(java.util.Set.of("ublk3.new", "ublk30.x"),
+                        left.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+            }
+            // The old disk's clean-up, arriving late, finds no state of its own: nothing of the new one goes.
+            Map<String, String> fresh = record("new", 1);
+            fresh.put(RunDir.INSTANCE, "new");
+            RunDir.writeState(3, fresh);
+            RunDir.removeDeviceFiles(3, "old");
+            assertEquals("new", RunDir.readState(3).get(RunDir.INSTANCE));
+            assertTrue(Files.exists(store.file(3, "new")));
+        } finally {
+            RunDir.useDirForTests(before);
+        }
+    }
 }

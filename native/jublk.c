@@ -966,21 +966,29 @@ int32_t jublk_queue_batch(int64_t h, int32_t fd, uint16_t q_id, int64_t cmds, in
 			r->last_gap_ns = now - wait_start;
 		}
 	}
-	int forever = timeout_ms <= 0; /* a wait with no time limit */
-	uint64_t deadline = now_ns() + (uint64_t)(forever ? 0 : timeout_ms) * 1000000ull;
+	uint64_t fixed_start = want && r->fixed && timeout_ms > 0 ? now_ns() : 0;
+	int ret = submit_wait_timeout(r, want, timeout_ms);
+	if (ret < 0 && ret != -EBUSY)
+		return ret;
 	struct jublk_event *ev = (struct jublk_event *)(uintptr_t)events;
 	const uint8_t *iods = (const uint8_t *)(uintptr_t)iod_base;
-	int32_t n = 0;
-	for (;;) {
-		uint64_t now = now_ns();
-		int32_t left_ms = forever ? 0 : deadline > now ? (int32_t)((deadline - now + 999999) / 1000000) : 0;
-		int ret = submit_wait_timeout(r, want && (forever || left_ms > 0) ? want : 0, left_ms);
+	int32_t n = harvest(r, ev, max_events, iods, depth);
+	/*
+	 * Fixed copies that succeeded are not events: if only they came, wait on for the requests
+	 * for the rest of the time (a wait without a limit simply waits again).
+	 */
+	while (n == 0 && want && r->fixed && peek_cqe(r) == NULL) {
+		int32_t left_ms = timeout_ms;
+		if (fixed_start) {
+			uint64_t spent = now_ns() - fixed_start;
+			if (spent >= (uint64_t)timeout_ms * 1000000ull)
+				break;
+			left_ms = (int32_t)(((uint64_t)timeout_ms * 1000000ull - spent + 999999) / 1000000);
+		}
+		ret = submit_wait_timeout(r, want, left_ms);
 		if (ret < 0 && ret != -EBUSY)
 			return ret;
 		n = harvest(r, ev, max_events, iods, depth);
-		/* Only fixed copies that succeeded came (no event for them): wait on for the requests. */
-		if (n > 0 || !want || peek_cqe(r) != NULL || (!forever && now_ns() >= deadline))
-			break;
 	}
 	if (want && wait_start)
 		r->last_gap_ns = n > 0 ? now_ns() - wait_start : UINT64_MAX;

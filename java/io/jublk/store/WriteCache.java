@@ -112,12 +112,7 @@ public final class WriteCache implements AutoCloseable {
         }
         if (store.freePages() < fresh) return false; // the data itself does not fit: nothing changed
         // The user's data comes first: with no room left for the copies, write through.
-        boolean copy = copies == 0 || store.freePages() - fresh >= copies;
-        if (copy) {
-            holdCopies(copies);
-        } else {
-            writtenThrough += copies;
-        }
+        boolean copy = holdCopiesOrWriteThrough(copies, fresh);
         for (long p = first; p <= last; p++) {
             if (saved.isUsed(p)) continue;
             if (store.isPageUsed(p)) {
@@ -135,21 +130,35 @@ public final class WriteCache implements AutoCloseable {
         return true;
     }
 
-    /** Pages of [first, last] that hold data and are not saved since the last flush: each needs a copy. */
+    /** Pages of [first, last] that need a copy to change (see {@link #needsCopy}). */
     private long pagesToCopy(long first, long last) {
         long n = 0;
         for (long p = first; p <= last; p++) {
-            if (!saved.isUsed(p) && store.isPageUsed(p)) n++;
+            if (needsCopy(p)) n++;
         }
         return n;
     }
 
-    private void holdCopies(long pages) {
-        if (pages == 0) return;
-        if (!store.reserveExtra(pages)) {
+    /** Page {@code p} holds data and is not saved since the last flush: changing it needs a copy. */
+    private boolean needsCopy(long p) {
+        return !saved.isUsed(p) && store.isPageUsed(p);
+    }
+
+    /**
+     * Claims {@code copies} saved copies if they fit beside {@code keepFree} pages the caller
+     * still needs; else counts them written through. True if they are to be copied.
+     */
+    private boolean holdCopiesOrWriteThrough(long copies, long keepFree) {
+        if (copies == 0) return true;
+        if (store.freePages() - keepFree < copies) {
+            writtenThrough += copies;
+            return false;
+        }
+        if (!store.reserveExtra(copies)) {
             throw new IllegalStateException("the store's free memory changed under the write cache's lock");
         }
-        held += pages;
+        held += copies;
+        return true;
     }
 
     /**
@@ -183,14 +192,9 @@ public final class WriteCache implements AutoCloseable {
             destage();
             partials = partialsToCopy(first, last, firstWhole, endWhole);
         }
-        boolean copyPartials = partials == 0 || store.freePages() >= partials;
-        if (copyPartials) {
-            holdCopies(partials);
-        } else {
-            writtenThrough += partials;
-        }
+        boolean copyPartials = holdCopiesOrWriteThrough(partials, 0);
         for (long p = first; p <= last; p++) {
-            if (saved.isUsed(p) || !store.isPageUsed(p)) continue;
+            if (!needsCopy(p)) continue;
             if (p >= firstWhole && p < endWhole) {
                 store.addExtra(1); // the store gives this page back below: net no memory
                 held++;
@@ -203,12 +207,13 @@ public final class WriteCache implements AutoCloseable {
         store.zero(offset, length);
     }
 
-    /** Pages of [first, last] outside [firstWhole, endWhole) that hold data and are not saved. */
+    /**
+     * The partial end pages of [first, last] — outside [firstWhole, endWhole), so only {@code first}
+     * and {@code last} — that need a copy.
+     */
     private long partialsToCopy(long first, long last, long firstWhole, long endWhole) {
-        long n = 0;
-        for (long p = first; p <= last; p++) {
-            if ((p < firstWhole || p >= endWhole) && !saved.isUsed(p) && store.isPageUsed(p)) n++;
-        }
+        long n = first < firstWhole && needsCopy(first) ? 1 : 0;
+        if (last != first && last >= endWhole && needsCopy(last)) n++;
         return n;
     }
 

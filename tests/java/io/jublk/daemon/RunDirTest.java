@@ -26,6 +26,13 @@ class RunDirTest {
         return m;
     }
 
+    /** A state file of device {@code id} naming instance {@code instance}. */
+    static void writeStateOf(int id, String instance) throws java.io.IOException {
+        Map<String, String> m = record(instance, 1);
+        m.put(RunDir.INSTANCE, instance);
+        RunDir.writeState(id, m);
+    }
+
     @Test
     void concurrentStateWritesNeverTearTheFile() throws Exception {
         Path before = RunDir.useDirForTests(dir);
@@ -77,9 +84,7 @@ class RunDirTest {
             StoreFiles store = StoreFiles.system();
             Files.write(store.file(3, "a"), new byte[] {1});
             Files.write(store.file(3, "b"), new byte[] {2});
-            Map<String, String> b = record("b", 1);
-            b.put(RunDir.INSTANCE, "b");
-            RunDir.writeState(3, b);
+            writeStateOf(3, "b");
             Files.write(RunDir.socketFile(3), new byte[0]);
 
             RunDir.removeDeviceFiles(3, "a");
@@ -113,9 +118,7 @@ class RunDirTest {
             for (Path p : new Path[] {store.file(3, ""), store.file(3, "old"), store.file(3, "new"), store.file(30, "x")}) {
                 Files.write(p, new byte[] {1});
             }
-            Map<String, String> old = record("old", 1);
-            old.put(RunDir.INSTANCE, "old");
-            RunDir.writeState(3, old);
+            writeStateOf(3, "old");
             Files.write(RunDir.socketFile(3), new byte[0]);
 
             RunDir.claim(3, "new");
@@ -126,9 +129,7 @@ class RunDirTest {
                         left.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
             }
             // The old disk's clean-up, arriving late, finds no state of its own: nothing of the new one goes.
-            Map<String, String> fresh = record("new", 1);
-            fresh.put(RunDir.INSTANCE, "new");
-            RunDir.writeState(3, fresh);
+            writeStateOf(3, "new");
             RunDir.removeDeviceFiles(3, "old");
             assertEquals("new", RunDir.readState(3).get(RunDir.INSTANCE));
             assertTrue(Files.exists(store.file(3, "new")));

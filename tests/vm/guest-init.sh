@@ -13,7 +13,7 @@ echo 4 > /proc/sys/kernel/printk
 fail() {
     echo "guest-init: $*" > /dev/console
     [ -d /out/. ] && echo "guest-init: $*" >> /out/guest.log
-    poweroff -f
+    poweroff -n -f   # -n: no sync (one that hangs on a disk holding I/O would keep the VM up)
 }
 
 for m in $(cat /modules/load-order); do
@@ -63,7 +63,9 @@ mapfile -t a < "$OUT/args"
 /bin/bash "$SCRIPT" "${a[@]}" > "$OUT/guest.log" 2>&1
 echo $? > "$OUT/rc"
 dmesg > "$OUT/dmesg.txt"
-sync
+# Bounded: a disk left holding I/O can make sync wait forever (in D state: no signal ends it),
+# and the VM must still power off, now, with its results.
+sync & for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 $! 2>/dev/null || break; sleep 1; done
 RUN
     cat > "$units/jublk-vm.target" <<UNIT
 [Unit]
@@ -84,6 +86,8 @@ Environment=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HO
 Environment=JUBLK_IN_VM=1 JUBLK_VM_MODULES=/run/vm-modules JUBLK_VM_OUT=$OUT ${GUEST_ENV:-}
 ExecStart=/bin/bash /jublk-vm-run.sh
 TimeoutStartSec=infinity
+# A left-over process (a sync stuck behind a disk holding I/O) must not hold the power-off.
+TimeoutStopSec=10
 UNIT
     exec switch_root /newroot /lib/systemd/systemd --unit=jublk-vm.target
 fi
@@ -94,5 +98,7 @@ chroot /newroot /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/u
     > /out/guest.log 2>&1
 echo $? > /out/rc
 dmesg > /out/dmesg.txt
-sync
-poweroff -f
+# Bounded: a disk left holding I/O can make sync wait forever (in D state: no signal ends it),
+# and the VM must still power off, now, with its results.
+sync & for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 $! 2>/dev/null || break; sleep 1; done
+poweroff -n -f   # synced above, bounded

@@ -9,6 +9,7 @@ import io.jublk.ctrl.Uapi;
 import io.jublk.nat.Errno;
 import io.jublk.nat.Native;
 import io.jublk.daemon.RunDir;
+import io.jublk.daemon.TestFaults;
 
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +86,8 @@ final class DeviceRemover {
             }
             sleep(50);
         }
+        // The id is free now: an 'add' may already have it, with files of its own (VM test).
+        TestFaults.reachedInCli("del-before-files");
         RunDir.removeDeviceFiles(id, instance);
     }
 

@@ -36,6 +36,8 @@ public final class ControlServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Function<String, String> handler;
     private final Predicate<String> callerAllowed;
+    /** Sleeps the pause after a failed accept (tests record it instead). */
+    private final java.util.function.LongConsumer pauseAfterFailedAccept;
     private final Thread thread;
     private volatile boolean closed;
     private volatile long failedAccepts;
@@ -51,15 +53,19 @@ public final class ControlServer implements AutoCloseable {
      */
     public ControlServer(Path path, Function<String, String> handler, Predicate<String> callerAllowed)
             throws IOException {
-        this(path, handler, callerAllowed, null);
+        this(path, handler, callerAllowed, null, ControlServer::sleep);
     }
 
-    /** With {@code channel} given (tests), that channel is served instead of a new one bound to {@code path}. */
+    /**
+     * With {@code channel} given (tests), that channel is served instead of a new one bound to
+     * {@code path}; {@code pauseAfterFailedAccept} takes each back-off pause in milliseconds.
+     */
     ControlServer(Path path, Function<String, String> handler, Predicate<String> callerAllowed,
-                  ServerSocketChannel channel) throws IOException {
+                  ServerSocketChannel channel, java.util.function.LongConsumer pauseAfterFailedAccept) throws IOException {
         this.path = path;
         this.handler = handler;
         this.callerAllowed = callerAllowed;
+        this.pauseAfterFailedAccept = pauseAfterFailedAccept;
         this.server = channel != null ? channel : bindRootOnly(path);
         thread = new Thread(this::acceptLoop, "ublk-control");
         thread.setDaemon(true);
@@ -112,7 +118,7 @@ public final class ControlServer implements AutoCloseable {
                 if (failedAccepts <= 3 || failedAccepts % 100 == 0) {
                     Log.info("control socket: accept failed (" + failedAccepts + " times): " + e.getMessage());
                 }
-                sleep(backoff);
+                pauseAfterFailedAccept.accept(backoff);
                 backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
                 continue;
             }

@@ -618,8 +618,9 @@ public final class DeviceServer {
         try {
             RunDir.writeState(info.devId(), state);
         } catch (IOException e) {
-            Log.info("cannot write " + RunDir.stateFile(info.devId()) + ": " + e.getMessage()
-                    + " (ublk list will not show memory use)");
+            // Either the file system failed ('ublk list' then shows an older state, or none), or
+            // the id is another disk's now (this server is on its way out): the message says which.
+            Log.info("state not written to " + RunDir.stateFile(info.devId()) + ": " + e.getMessage());
         }
     }
 

@@ -58,6 +58,10 @@ public final class RunDir {
      * Writes key=value lines atomically (a temporary file of its own, then a rename), mode 0600:
      * a reader sees the old file or the new one, never part of either, also when two writers race
      * (with one shared temporary name one write truncated the other's file before its rename).
+     * Refused (IOException) when the id belongs to another instance (it claimed the id, or its state
+     * is there): the id is another disk's now, and a late write of the old disk's server (a queue
+     * failure racing its teardown, an auto-recovery's bookkeeping) must not replace the new disk's
+     * state — also not in the moment between the new disk's claim and its first state.
      */
     public static void writeState(int devId, Map<String, String> values) throws IOException {
         ensure();
@@ -67,7 +71,15 @@ public final class RunDir {
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
             Files.write(tmp, sb.toString().getBytes(StandardCharsets.UTF_8));
-            try (DeviceLock ignored = DeviceLock.take(devId)) {
+            try (DeviceLock lock = DeviceLock.take(devId)) {
+                String ours = values.get(INSTANCE);
+                // The id's owner since its last claim, else (an id claimed before owners were recorded)
+                // the instance the state there names.
+                String there = lock.owner().isEmpty() ? readState(devId).get(INSTANCE) : lock.owner();
+                if (ours != null && there != null && !there.isEmpty() && !there.equals(ours)) {
+                    throw new IOException("the state there belongs to another disk (instance " + there
+                            + ", this is " + ours + "): device " + devId + " was deleted and its id reused");
+                }
                 Files.move(tmp, stateFile(devId), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
         } finally {
@@ -81,7 +93,8 @@ public final class RunDir {
     /**
      * Serializes the state file's writers and removers across processes (a lock file per id,
      * never deleted, so every process locks the same inode): a remover compares the instance
-     * and deletes with no new server's state written in between.
+     * and deletes with no new server's state written in between. The file holds the instance that
+     * claimed the id last.
      */
     private static final class DeviceLock implements AutoCloseable {
         /** A JVM may not hold two locks on one file: one holder per JVM at a time, across the file lock. */
@@ -103,7 +116,7 @@ public final class RunDir {
             FileChannel ch = null;
             try {
                 ch = FileChannel.open(dir.resolve(".ublk" + devId + ".lock"), StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE);
+                        StandardOpenOption.READ, StandardOpenOption.WRITE);
                 return new DeviceLock(ch, ch.lock());
             } catch (IOException | RuntimeException e) {
                 try {
@@ -115,6 +128,19 @@ public final class RunDir {
             } finally {
                 if (interrupted) Thread.currentThread().interrupt();
             }
+        }
+
+        /** The instance that claimed the id last ({@link RunDir#claim}), or "" if none is recorded. */
+        String owner() throws IOException {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(128);
+            int n = channel.read(b, 0);
+            return n <= 0 ? "" : new String(b.array(), 0, n, StandardCharsets.UTF_8).trim();
+        }
+
+        /** Records {@code instance} as the id's owner (the lock file's content). */
+        void own(String instance) throws IOException {
+            channel.truncate(0);
+            channel.write(java.nio.ByteBuffer.wrap((instance + "\n").getBytes(StandardCharsets.UTF_8)), 0);
         }
 
         @Override
@@ -171,7 +197,8 @@ public final class RunDir {
      * then finds no state of its instance and touches nothing of the new one.
      */
     public static void claim(int devId, String instance) {
-        try (DeviceLock ignored = DeviceLock.take(devId)) {
+        try (DeviceLock lock = DeviceLock.take(devId)) {
+            lock.own(instance);
             Files.deleteIfExists(stateFile(devId));
             Files.deleteIfExists(socketFile(devId));
         } catch (IOException e) {

@@ -49,6 +49,41 @@ class FaultsAndLimitsTest {
         assertThrows(InternalError.class, () -> t.write(1 << 20, 4096, new Completion(), null));
     }
 
+    /** Once: the fault marks that it fired, and a server started after that (the recovering one) is not armed. */
+    @Test
+    void exitQueueOnceFiresOnceAcrossServers(@TempDir Path tmp) {
+        Path marker = tmp.resolve("fired");
+        Target first = TestFaults.parse("exit-queue-once:2048:" + marker).wrap(OK);
+        first.write(0, 4096, new Completion(), null);
+        assertFalse(Files.exists(marker), "not fired by a request elsewhere");
+        assertThrows(InternalError.class, () -> first.write(1 << 20, 4096, new Completion(), null));
+        assertTrue(Files.exists(marker));
+        assertSame(OK, TestFaults.parse("exit-queue-once:2048:" + marker).wrap(OK), "the next server is not armed");
+        assertThrows(IllegalArgumentException.class, () -> TestFaults.parse("exit-queue-once:x:" + marker));
+    }
+
+    @Test
+    void holdAtWaitsForItsFile(@TempDir Path tmp) throws Exception {
+        Path go = tmp.resolve("go");
+        TestFaults f = TestFaults.parse("hold-at:del-before-files:" + go);
+        f.reached("another-step");  // not held elsewhere
+        Thread creator = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+                Files.writeString(go, "");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long t0 = System.nanoTime();
+        creator.start();
+        f.reached("del-before-files");
+        long heldMs = (System.nanoTime() - t0) / 1_000_000;
+        creator.join();
+        assertTrue(heldMs >= 250, "held " + heldMs + " ms, until the file appeared");
+        assertTrue(heldMs < 10_000, "went on once the file appeared (" + heldMs + " ms)");
+    }
+
     @Test
     void badFaultSpecsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> TestFaults.parse("explode:1"));

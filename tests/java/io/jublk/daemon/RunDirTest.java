@@ -105,6 +105,36 @@ class RunDirTest {
     }
 
     /**
+     * A late state write of a deleted disk's server (a queue failure racing its teardown) finds
+     * its id claimed by another disk, before or after that disk's first state: refused, the new
+     * disk's state intact. The same instance (a recovery, a hand-over) writes on.
+     */
+    @Test
+    void aStateWriteOfAnotherInstanceIsRefused() throws Exception {
+        Path before = RunDir.useDirForTests(dir);
+        try {
+            RunDir.claim(5, "new");
+            // Between the claim and the new disk's first state: the id is the new disk's already.
+            assertThrows(java.io.IOException.class, () -> writeStateOf(5, "old"));
+            assertEquals(Map.of(), RunDir.readState(5), "no state written for the old disk");
+            writeStateOf(5, "new");
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> writeStateOf(5, "old"));
+            assertTrue(e.getMessage().contains("another disk"), e.getMessage());
+            assertEquals("new", RunDir.readState(5).get("writer"), "the new disk's state is untouched");
+            Map<String, String> again = record("new", 2);
+            again.put(RunDir.INSTANCE, "new");
+            RunDir.writeState(5, again);
+            assertEquals("2", RunDir.readState(5).get("n"));
+            try (var left = Files.list(dir)) {
+                assertEquals(0, left.filter(f -> f.getFileName().toString().endsWith(".tmp")).count(),
+                        "no temporary file left");
+            }
+        } finally {
+            RunDir.useDirForTests(before);
+        }
+    }
+
+    /**
      * A disk just given id 3 by the kernel claims it: every file left under that id by a dead
      * disk goes (a store nobody recorded the instance of, a state, a socket) — not its own
      * store, not another id's.

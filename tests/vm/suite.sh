@@ -49,6 +49,17 @@ await_io() {
     done
     fail "no I/O reached $1 within 60 s of starting fio"
 }
+# Waits until a command succeeds, polling every 0.2 s for at most $1 seconds; fails naming $2.
+# What a scenario waits for before it kills or deletes: a measured state, not a fixed sleep.
+await() {  # $1 seconds, $2 what is awaited, then the command
+    local limit=$1 what=$2 i; shift 2
+    for ((i = 0; i < limit * 5; i++)); do "$@" && return 0; sleep 0.2; done
+    fail "$what: not within $limit s"
+}
+# Process $1 has file $2 open.
+holds_open() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q -- "-> $2\$"; }
+# Process $1 sleeps uninterruptibly: a request it waits for is in the kernel.
+in_state_d() { grep -q '^State:[[:space:]]*D' "/proc/$1/status" 2>/dev/null; }
 # Starts fio on device $1 in the background (its pid in fio_pid, its output in $2) and returns
 # once the device has completed fio's first request and $3 more seconds have passed.
 fio_under_way() {  # $1 device, $2 output file, $3 seconds to settle, then fio's job options
@@ -406,7 +417,7 @@ t_stats_match_fio_counts() {
     dd if=/dev/zero of="$dev" bs=1M count=4 oflag=direct status=none
     d0=$(stat_of "$id" "s['ops']['discard']['count']")
     blkdiscard -o 0 -l $((1 << 20)) "$dev" || fail "discard"
-    sleep 1
+    sleep 1  # the rescan's reads settle before the baseline (not a wait before a kill or del)
     d1=$(stat_of "$id" "s['ops']['discard']['count']")
     w0=$(stat_of "$id" "s['ops']['write']['count']"); r0=$(stat_of "$id" "s['ops']['read']['count']")
     wb0=$(stat_of "$id" "s['ops']['write']['bytes']")
@@ -569,9 +580,10 @@ flush_under_io_case() {  # $FLUSHES flushes; $@: add options beside size and que
     dev=$(add_dev --size 256M -q 2 "$@") || fail "add"; id=${dev#/dev/ublkb}
     # fio holds the disk open (not exclusively) and writes while flushes release the store
     # under it: no I/O error, no hang, and flush is not refused for a plain opener.
+    io0=$(io_count "$dev")
     bg_fio --name=w --filename="$dev" --direct=1 --ioengine=io_uring --rw=randwrite --bs=4k --iodepth=16 \
         --numjobs=2 --group_reporting --time_based --runtime=300 --size=256M > /tmp/fio-flush.out 2>&1
-    sleep 2
+    await_io "$dev" "$io0"
     timeout 240 java -cp "$CP" io.jublk.vm.FlushLoop "$id" "$FLUSHES" 200 > /tmp/flush-loop.out 2>&1; rc=$?
     tail -n 3 /tmp/flush-loop.out
     kill -INT $fio_pid
@@ -739,7 +751,7 @@ print("block devices at READY:", devs)
 assert "READY=1" in msg and devs, "READY before the device existed"
 PY
     py=$!
-    sleep 1
+    await 30 "the notify socket" test -S /tmp/notify.sock
     NOTIFY_SOCKET=/tmp/notify.sock "$U" add -t ram --size 64M --foreground > /tmp/fg.out 2>/tmp/fg.err &
     pid=$!
     timeout 100 tail --pid=$py -f /dev/null
@@ -840,13 +852,13 @@ t_del_refuses_mounted_unless_force() {
     umount /mnt/jublk-d
     # A plain opener (not a mount): 7.x's TRY_STOP_DEV sees it; on 6.12 the /proc scan does.
     sleep 60 < "$dev" & holder=$!
-    sleep 1
+    await 10 "the holder opening $dev" holds_open "$holder" "$dev"
     run_bad "del of an open disk" 6 -- del -n "$id"
     is_7x || printf '%s' "$LAST_ERR" | grep -q "by $holder (sleep)" || fail "the error does not name the holder"
     kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
     dd if="$dev" of=/dev/null bs=4k count=1 iflag=direct status=none || fail "the refused disk does not serve I/O"
     sleep 60 < "$dev" & holder=$!
-    sleep 1
+    await 10 "the holder opening $dev" holds_open "$holder" "$dev"
     err=$("$U" del --force -n "$id" 2>&1) || fail "del --force of an open disk: $err"
     echo "  del --force of an open disk: $err"
     [ -b "$dev" ] && fail "$dev still exists after del --force"
@@ -1070,9 +1082,10 @@ t_recover_ext4_copy_completes() {
     mkfs.ext4 -q "$dev" || fail "mkfs"
     mkdir -p "$mnt"; mount "$dev" "$mnt" || fail "mount"
     # cp with O_SYNC-like pacing: sync after each folder, so writes are in flight at the kill
+    io0=$(io_count "$dev")
     (for d in "$src"/*; do cp -a "$d" "$mnt/"; sync; done) &
     cp_pid=$!
-    sleep 2
+    await_io "$dev" "$io0"
     alive "$cp_pid" || fail "the copy ended before the kill"
     kill -9 "$(server_pid)"
     await_quiesced "$id"
@@ -1193,9 +1206,8 @@ t_recover_blocked_io_continues_and_del_fails_it() {
     grep -q "ublk recover -n $id" /tmp/list.out || fail "list does not say how to recover"
     dd if=/tmp/rec-8m of="$dev" bs=1M oflag=direct status=none 2> /tmp/dd.err &
     dd_pid=$!
-    sleep 3
-    alive "$dd_pid" || { cat /tmp/dd.err; fail "dd did not wait for a server"; }
-    grep -q '^State:.*D' "/proc/$dd_pid/status" && echo "  dd waits in the kernel (state D) while no server runs"
+    await 30 "dd waiting in the kernel (state D) while no server runs" in_state_d "$dd_pid"
+    echo "  dd waits in the kernel (state D) while no server runs"
     "$U" recover -n "$id" > /dev/null || fail "recover"
     timeout 60 tail --pid=$dd_pid -f /dev/null || fail "dd still waiting 60 s after recovery"
     wait $dd_pid || { cat /tmp/dd.err; fail "dd failed"; }
@@ -1206,8 +1218,7 @@ t_recover_blocked_io_continues_and_del_fails_it() {
     await_quiesced "$id"
     dd if="$dev" of=/dev/null bs=1M iflag=direct status=none 2> /tmp/dd.err &
     dd_pid=$!
-    sleep 2
-    alive "$dd_pid" || fail "read did not wait for a server"
+    await 30 "the read waiting in the kernel (state D) while no server runs" in_state_d "$dd_pid"
     t0=$(date +%s)
     "$U" del -n "$id" || fail "del of a disk without server"
     timeout 20 tail --pid=$dd_pid -f /dev/null || fail "read still waiting 20 s after del"
@@ -1253,9 +1264,10 @@ t_restart_under_fio_verify() {
         return 0
     fi
     old=$(server_pid)
+    io0=$(io_count "$dev")
     fio_job "$dev" 256M 16k --do_verify=1 > /tmp/fio-restart.out 2>&1 &
     fp=$!
-    sleep 3
+    await_io "$dev" "$io0"
     alive "$fp" || fail "fio ended before the restart"
     t0=$(date +%s)
     # Through the launcher: restart waits for the old server, which is then not its own child.

@@ -62,10 +62,13 @@ if is_7x; then
     # Live upgrade of a unit's server (7.x, QUIESCE): 'ublk restart' hands the disk over, the old
     # server exits 75, systemd starts the unit again (RestartForceExitStatus=) and the new
     # server takes the disk over -- under fio with verify, which must see no error.
+    w0=$(awk '{print $5}' /sys/block/ublkb4/stat)
     fio --name=up --filename=/dev/ublkb4 --direct=1 --ioengine=io_uring --rw=randwrite --bs=16k --iodepth=32 \
         --offset=64M --size=48M --rate=4m --verify=crc32c --verify_fatal=1 --do_verify=1 > /tmp/fio-up.out 2>&1 &
     fp=$!
-    sleep 3
+    # The restart comes under I/O: once fio's first writes completed (not after a fixed sleep).
+    for i in $(seq 1 300); do [ "$(awk '{print $5}' /sys/block/ublkb4/stat)" -gt "$w0" ] && break; sleep 0.2; done
+    [ "$(awk '{print $5}' /sys/block/ublkb4/stat)" -gt "$w0" ] || fail "no write of fio reached the disk within 60 s"
     before=$(systemctl show -P MainPID jublk@t)
     out=$(timeout 300 "$U" restart -n 4 2>&1) || fail "ublk restart -n 4: $out"
     echo "  ublk restart: $out"

@@ -259,10 +259,7 @@ public final class Dispatcher implements ReadSink, WriteSource {
                     else {
                         target.write(offset, (int) length, c, this);
                         if (c.result > 0 && !c.delivered) writeCopy(c, tag, offset);
-                        if (c.result > 0 && (opFlags & Uapi.IO_F_FUA) != 0 && fuaCount < fuaOffsets.length) {
-                            fuaOffsets[fuaCount] = offset;
-                            fuaLengths[fuaCount++] = length;
-                        }
+                        if (c.result > 0 && (opFlags & Uapi.IO_F_FUA) != 0) fuaWritten(c, offset, length);
                     }
                     break;
                 case Uapi.OP_FLUSH:
@@ -343,6 +340,22 @@ public final class Dispatcher implements ReadSink, WriteSource {
         cmds.putShort(b + CMD_COPY_KIND, copyKind);
         cmds.putInt(b + CMD_RESULT, result);
         cmds.putLong(b + CMD_ADDR, addr);
+    }
+
+    /**
+     * A FUA write is durable once its data is in the store. A target that copied the data itself
+     * (a write-back disk copies under its cache's lock) has it there now: it is told at once,
+     * before the write is committed. Otherwise the batch call copies it, and {@link #afterBatch}
+     * tells the target. (Deferred even when the data was in place, a FUA write on a queue that
+     * then waited idle was made durable only at its next request: by then a later write to the
+     * same page, acknowledged and volatile, was copied into the durable content with it.)
+     */
+    private void fuaWritten(Completion c, long offset, long length) {
+        if (c.delivered) target.madeDurable(offset, length);
+        else if (fuaCount < fuaOffsets.length) {
+            fuaOffsets[fuaCount] = offset;
+            fuaLengths[fuaCount++] = length;
+        }
     }
 
     /**

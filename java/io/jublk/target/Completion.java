@@ -14,8 +14,8 @@ public final class Completion {
     /** READ/WRITE: the data's place in memory; for a READ, 0 means "all zeros". */
     public long address;
     /**
-     * The data was already handed over (a READ through a {@link ReadSink}), or is not to move
-     * at all (the null target): nothing to copy.
+     * The data was already handed over (a READ through a {@link ReadSink}, a WRITE the target
+     * copied itself), or is not to move at all (the null target): nothing to copy.
      */
     public boolean delivered;
     /** The copy the shim performs (set by the queue): see native/jublk.h, struct jublk_io_cmd. */

@@ -28,8 +28,9 @@ public interface Target {
     void flush(Completion c);
 
     /**
-     * A WRITE with FUA has its data in place (called after the batch that copied it, before
-     * its queue can pause): with a volatile write cache, that range is durable now.
+     * A WRITE with FUA has its data in place — called before it is committed if {@link #write}
+     * copied the data itself ({@link Completion#delivered}), else after the batch that copied it,
+     * before its queue can pause: with a volatile write cache, that range is durable now.
      */
     default void madeDurable(long offset, long length) {
     }

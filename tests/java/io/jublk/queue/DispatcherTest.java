@@ -145,6 +145,39 @@ class DispatcherTest {
         assertEquals(512, c.getInt(3 * ShimLayout.CMD_SIZE + ShimLayout.CMD_RESULT));
     }
 
+    /**
+     * FUA durability comes when the data is in the store: at once for a target that copied it
+     * itself (a write-back disk), after the batch call for one whose data the batch copies.
+     */
+    @Test
+    void fuaIsDurableAtOnceWhenTheTargetCopiedTheDataElseAfterTheBatch() {
+        FakeTarget copying = new FakeTarget() {
+            @Override
+            public void write(long offset, int length, Completion c, io.jublk.store.WriteSource source) {
+                calls.add("write " + offset + " " + length);
+                if (offset == 0) c.delivered(length);  // copied here, as WriteCache.write does
+                else c.at(0x1000 + offset, length);    // copied by the batch call
+            }
+
+            @Override
+            public void madeDurable(long offset, long length) {
+                calls.add("durable " + offset + " " + length);
+            }
+        };
+        List<String> calls = copying.calls;
+        Dispatcher df = new Dispatcher(copying, DEPTH, BUF_BASE, BUF, stats);
+        ByteBuffer ev = events(2);
+        event(ev, 0, 0, 0, Uapi.OP_WRITE | Uapi.IO_F_FUA, 8, 0);
+        event(ev, 1, 1, 0, Uapi.OP_WRITE | Uapi.IO_F_FUA, 8, 8);
+        assertEquals(2, df.dispatch(ev, 2, cmds()));
+        assertEquals(List.of("write 0 4096", "durable 0 4096", "write 4096 4096"), calls,
+                "the write the target copied is durable before its commit; the other waits for its copy");
+        df.afterBatch();
+        assertEquals(List.of("write 0 4096", "durable 0 4096", "write 4096 4096", "durable 4096 4096"), calls);
+        df.afterBatch();
+        assertEquals(4, calls.size(), "each FUA write is reported once");
+    }
+
     @Test
     void unknownOpsFailWithEopnotsuppAndNeverReachTheTarget() {
         ByteBuffer ev = events(2);

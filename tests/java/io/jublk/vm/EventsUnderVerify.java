@@ -77,6 +77,8 @@ public final class EventsUnderVerify {
     private final long[] epochAtStart;
     /** While volatile: {@link #tick} when the write started. */
     private final long[] volatileStart;
+    /** While volatile: cuts started when the write was acknowledged. */
+    private final long[] cutsStartedAtAck;
     /** Flushes of the disk ended when {@link #value} was established. */
     private final long[] flushesEndedAt;
     /** While volatile: a flush of the disk may have zeroed the fallback (it started after the fallback was established). */
@@ -137,6 +139,7 @@ public final class EventsUnderVerify {
         this.cutsEndedAtStart = new long[blocks];
         this.epochAtStart = new long[blocks];
         this.volatileStart = new long[blocks];
+        this.cutsStartedAtAck = new long[blocks];
         this.flushesEndedAt = new long[blocks];
         this.pending = new long[blocks];
         this.fallbackMayBeZero = new boolean[blocks];
@@ -207,7 +210,6 @@ public final class EventsUnderVerify {
     }
 
     private int run(int seconds, List<String> kinds) throws Exception {
-        fillTail();
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             int owner = t;
@@ -295,18 +297,23 @@ public final class EventsUnderVerify {
     private void flush() {
         flushesStarted.incrementAndGet();
         try {
-            makingDurable(() -> command("flush", "-n", id));  // everything zeros, and durable
+            // Everything zeros, and durable. It makes no write durable (they read as zeros since),
+            // but an overlapping volatile write may have been copied before the release.
+            command("flush", "-n", id);
         } finally {
+            durablePointEnded();
             flushesEnded.incrementAndGet();
         }
     }
 
     private void resize() throws IOException {
+        // Filled right before the shrink: a flush of the disk since an earlier fill would have
+        // zeroed it already, and the check after the grow could not fail.
+        fillTail();
+        durablePointEnded();  // its O_DSYNC writes sent FLUSHes
         makingDurable(() -> command("resize", "-n", id, "--size", Long.toString(small)));  // a shrink destages
         command("resize", "-n", id, "--size", Long.toString(full));
         checkTailIsZeros();
-        fillTail();  // O_DSYNC writes: FLUSHes too
-        durablePointEnded();
     }
 
     private void cut() throws InterruptedException {
@@ -377,13 +384,27 @@ public final class EventsUnderVerify {
                 // One volatile write per block at a time (a cut then brings back exactly one content):
                 // a block with one gets a durable write, or, while durable writes pause, a read.
                 boolean flushing = durableWriter || (writeBack && volatileEnd[block] >= 0);
-                if (rnd.nextInt(3) == 0 || (flushing && durableWritersQuiet)) {
+                boolean read = rnd.nextInt(3) == 0;
+                if (!read && flushing) {
+                    // Counted before the flag is read: a quiet period that found none in flight
+                    // cannot miss this one starting.
+                    durableInFlight.incrementAndGet();
+                    if (durableWritersQuiet) {
+                        durableInFlight.decrementAndGet();
+                        read = true;
+                    }
+                }
+                if (read) {
                     check(plain, block, buf, scratch);
                     continue;
                 }
                 gen += THREADS;
-                // Without a write-back cache a plain write is durable once acknowledged.
-                write(flushing ? dsync : plain, flushing, flushing || !writeBack, block, gen, buf);
+                try {
+                    // Without a write-back cache a plain write is durable once acknowledged.
+                    write(flushing ? dsync : plain, flushing, flushing || !writeBack, block, gen, buf);
+                } finally {
+                    if (flushing) durableInFlight.decrementAndGet();
+                }
             }
         } catch (IOException | RuntimeException e) {
             violations.add(Thread.currentThread().getName() + ": " + e);
@@ -413,16 +434,6 @@ public final class EventsUnderVerify {
      * should not have landed, but nothing here depends on that.
      */
     private void write(FileChannel ch, boolean flushing, boolean durable, int block, long gen, ByteBuffer buf) {
-        if (flushing) durableInFlight.incrementAndGet();
-        try {
-            writeUntilAcknowledged(ch, flushing, durable, block, gen, buf);
-        } finally {
-            if (flushing) durableInFlight.decrementAndGet();
-        }
-    }
-
-    private void writeUntilAcknowledged(FileChannel ch, boolean flushing, boolean durable, int block, long gen,
-                                        ByteBuffer buf) {
         while (true) {
             long establishedAt = flushesEnded.get();
             long cutsAtStart = cutsEnded.get();
@@ -454,6 +465,7 @@ public final class EventsUnderVerify {
                 fallbackMayBeZero[block] = flushesStarted.get() > flushesEndedAt[block];
                 fallback[block] = value[block];
                 value[block] = gen;
+                cutsStartedAtAck[block] = cutsStarted.get();
                 volatileEnd[block] = tick.incrementAndGet();
                 cutsEndedAtStart[block] = cutsAtStart;
                 epochAtStart[block] = cutsAtStart == epoch ? epoch : -1;
@@ -484,6 +496,7 @@ public final class EventsUnderVerify {
     private boolean check(FileChannel ch, int block, ByteBuffer buf, ByteBuffer scratch, boolean exact) {
         long establishedBefore = flushesEndedAt[block];
         long readStartedAt = flushesEnded.get();
+        long cutsEndedBeforeRead = cutsEnded.get();
         buf.clear();
         try {
             if (ch.read(buf, (long) block * BS) != BS) {
@@ -524,8 +537,25 @@ public final class EventsUnderVerify {
         if (got == 0 && want != 0 && got != alt) zerosAfterFlush.incrementAndGet();
         if (isVolatile && (got == alt || (got == 0 && altZero)) && got != want) undoneByCut.incrementAndGet();
         if (got != want && got != pending[block]) settle(block, got);  // what a flush or a cut left is durable
+        else if (isVolatile && got == want) survivedCuts(block, cutsEndedBeforeRead);
         flushesEndedAt[block] = readStartedAt;
         return true;
+    }
+
+    /**
+     * A volatile write read back after cuts ended: one that started after its acknowledgement
+     * kept it, so it was durable (a cut makes the rest durable too); one it started during was
+     * cut before it landed — it belongs to the epoch after that cut, and only later cuts may
+     * undo it. (Until this, the content before it stayed allowed through any later FLUSH.)
+     */
+    private void survivedCuts(int block, long cutsEndedBeforeRead) {
+        long atAck = cutsStartedAtAck[block];
+        if (cutsEndedBeforeRead > atAck) {
+            settle(block, value[block]);
+        } else if (cutsEndedBeforeRead == atAck && cutsEndedAtStart[block] < atAck) {
+            cutsEndedAtStart[block] = atAck;
+            epochAtStart[block] = atAck;
+        }
     }
 
     private void finalCheck(boolean afterCut) throws IOException {

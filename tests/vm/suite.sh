@@ -58,6 +58,13 @@ await() {  # $1 seconds, $2 what is awaited, then the command
 }
 # Process $1 has file $2 open.
 holds_open() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q -- "-> $2\$"; }
+# A 'sleep N < FILE &' ($1) has FILE ($2) open and is sleep already (its fork opens FILE before the exec).
+sleep_holds() { holds_open "$1" "$2" && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = sleep ]; }
+# The writes block device $1 has completed (reads do not count: a partition or udev probe reads).
+write_count() { local st; read -r -a st < "/sys/block/${1#/dev/}/stat" 2>/dev/null && echo "${st[4]}" || echo 0; }
+wrote_more() { [ "$(write_count "$1")" -gt "$2" ]; }
+# Waits (bounded, 60 s) until block device $1 has completed more writes than $2 (a write_count before).
+await_writes() { await 60 "a write of the workload reaching $1" wrote_more "$1" "$2"; }
 # Process $1 sleeps uninterruptibly: a request it waits for is in the kernel.
 in_state_d() { grep -q '^State:[[:space:]]*D' "/proc/$1/status" 2>/dev/null; }
 # Starts fio on device $1 in the background (its pid in fio_pid, its output in $2) and returns
@@ -580,10 +587,10 @@ flush_under_io_case() {  # $FLUSHES flushes; $@: add options beside size and que
     dev=$(add_dev --size 256M -q 2 "$@") || fail "add"; id=${dev#/dev/ublkb}
     # fio holds the disk open (not exclusively) and writes while flushes release the store
     # under it: no I/O error, no hang, and flush is not refused for a plain opener.
-    io0=$(io_count "$dev")
+    w0=$(write_count "$dev")
     bg_fio --name=w --filename="$dev" --direct=1 --ioengine=io_uring --rw=randwrite --bs=4k --iodepth=16 \
         --numjobs=2 --group_reporting --time_based --runtime=300 --size=256M > /tmp/fio-flush.out 2>&1
-    await_io "$dev" "$io0"
+    await_writes "$dev" "$w0"
     timeout 240 java -cp "$CP" io.jublk.vm.FlushLoop "$id" "$FLUSHES" 200 > /tmp/flush-loop.out 2>&1; rc=$?
     tail -n 3 /tmp/flush-loop.out
     kill -INT $fio_pid
@@ -852,13 +859,13 @@ t_del_refuses_mounted_unless_force() {
     umount /mnt/jublk-d
     # A plain opener (not a mount): 7.x's TRY_STOP_DEV sees it; on 6.12 the /proc scan does.
     sleep 60 < "$dev" & holder=$!
-    await 10 "the holder opening $dev" holds_open "$holder" "$dev"
+    await 10 "the holder opening $dev" sleep_holds "$holder" "$dev"
     run_bad "del of an open disk" 6 -- del -n "$id"
     is_7x || printf '%s' "$LAST_ERR" | grep -q "by $holder (sleep)" || fail "the error does not name the holder"
     kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
     dd if="$dev" of=/dev/null bs=4k count=1 iflag=direct status=none || fail "the refused disk does not serve I/O"
     sleep 60 < "$dev" & holder=$!
-    await 10 "the holder opening $dev" holds_open "$holder" "$dev"
+    await 10 "the holder opening $dev" sleep_holds "$holder" "$dev"
     err=$("$U" del --force -n "$id" 2>&1) || fail "del --force of an open disk: $err"
     echo "  del --force of an open disk: $err"
     [ -b "$dev" ] && fail "$dev still exists after del --force"
@@ -1082,10 +1089,10 @@ t_recover_ext4_copy_completes() {
     mkfs.ext4 -q "$dev" || fail "mkfs"
     mkdir -p "$mnt"; mount "$dev" "$mnt" || fail "mount"
     # cp with O_SYNC-like pacing: sync after each folder, so writes are in flight at the kill
-    io0=$(io_count "$dev")
+    w0=$(write_count "$dev")
     (for d in "$src"/*; do cp -a "$d" "$mnt/"; sync; done) &
     cp_pid=$!
-    await_io "$dev" "$io0"
+    await_writes "$dev" "$w0"
     alive "$cp_pid" || fail "the copy ended before the kill"
     kill -9 "$(server_pid)"
     await_quiesced "$id"
@@ -1264,10 +1271,10 @@ t_restart_under_fio_verify() {
         return 0
     fi
     old=$(server_pid)
-    io0=$(io_count "$dev")
+    w0=$(write_count "$dev")
     fio_job "$dev" 256M 16k --do_verify=1 > /tmp/fio-restart.out 2>&1 &
     fp=$!
-    await_io "$dev" "$io0"
+    await_writes "$dev" "$w0"
     alive "$fp" || fail "fio ended before the restart"
     t0=$(date +%s)
     # Through the launcher: restart waits for the old server, which is then not its own child.

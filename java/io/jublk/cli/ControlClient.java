@@ -49,7 +49,13 @@ final class ControlClient {
     static String request(Path path, int id, String request, long timeoutMs) {
         String reply;
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX); Selector selector = Selector.open()) {
-            ch.connect(UnixDomainSocketAddress.of(path));
+            // Not blocking: a server that stopped accepting has a full backlog after ~50 timed-out
+            // clients, and a blocking connect would then wait for ever (EAGAIN instead: "cannot reach").
+            ch.configureBlocking(false);
+            if (!ch.connect(UnixDomainSocketAddress.of(path))) {
+                throw new IOException("the connection is pending (the server is not accepting)");
+            }
+            ch.configureBlocking(true);  // the one short request line fits the socket's buffer
             ch.write(ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.UTF_8)));
             ch.shutdownOutput();
             ch.configureBlocking(false);

@@ -33,6 +33,9 @@ final class DeviceRemover {
     private static final long FORCED_WAIT_MS = 1_000;
     private long features = -1;
 
+    /** How long the server's answer to "delete" may take (it answers before it stops). */
+    private static final long DELETE_REPLY_MS = 5000;
+
     DeviceRemover(Control control, long timeoutMs, boolean force) {
         this.control = control;
         this.timeoutMs = timeoutMs;
@@ -47,7 +50,10 @@ final class DeviceRemover {
         if (!force && info.state() == Uapi.S_DEV_LIVE) stopUnlessOpen(id, info);
         if (info.serverPid() > 0 && java.nio.file.Files.exists(RunDir.socketFile(id))) {
             try {
-                ControlClient.request(id, "delete"); // the server stops itself and cleans up
+                // The server stops itself and cleans up; a healthy one answers at once, and a stuck
+                // one must not use up the del's own time limit (STOP_DEV below stops it from here).
+                ControlClient.request(id, "delete", Math.max(1000, Math.min(deadline - System.currentTimeMillis(),
+                        DELETE_REPLY_MS)));
             } catch (JublkException e) {
                 // unreachable server: STOP_DEV below does the same from here
             }

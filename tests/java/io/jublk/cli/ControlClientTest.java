@@ -51,6 +51,35 @@ class ControlClientTest {
     }
 
     @Test
+    void aServerThatStoppedAcceptingIsRefusedAtOnce() throws Exception {
+        Path socket = dir.resolve("ublk8.sock");
+        UnixDomainSocketAddress address = UnixDomainSocketAddress.of(socket);
+        java.util.List<SocketChannel> queued = new java.util.ArrayList<>();
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(address, 1);
+            // Clients the server never accepts, until its backlog is full (a blocking connect waits then).
+            for (int i = 0; i < 64; i++) {
+                SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+                c.configureBlocking(false);
+                try {
+                    c.connect(address);
+                    queued.add(c);
+                } catch (java.io.IOException full) {
+                    c.close();
+                    break;
+                }
+            }
+            assertTrue(queued.size() < 64, "the backlog never filled");
+            JublkException e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                    () -> assertThrows(JublkException.class, () -> ControlClient.request(socket, 8, "stats", 60_000)));
+            assertEquals(JublkException.Reason.FAILED, e.reason());
+            assertTrue(e.getMessage().contains("cannot reach the server of device 8"), e.getMessage());
+        } finally {
+            for (SocketChannel c : queued) c.close();
+        }
+    }
+
+    @Test
     void aServerThatNeverAnswersIsATimeoutNotAHang() throws Exception {
         Path socket = dir.resolve("ublk7.sock");
         CountDownLatch release = new CountDownLatch(1);

@@ -297,11 +297,10 @@ public final class EventsUnderVerify {
     private void flush() {
         flushesStarted.incrementAndGet();
         try {
-            // Everything zeros, and durable. It makes no write durable (they read as zeros since),
-            // but an overlapping volatile write may have been copied before the release.
-            command("flush", "-n", id);
+            // Everything zeros, and durable: a write acknowledged before it is durable (as zeros,
+            // which flushSince allows), so a cut must not bring back what came before it.
+            makingDurable(() -> command("flush", "-n", id));
         } finally {
-            durablePointEnded();
             flushesEnded.incrementAndGet();
         }
     }

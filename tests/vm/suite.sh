@@ -41,14 +41,8 @@ bg_fio() { command fio --allow_file_create=0 "$@" & fio_pid=$!; }
 io_count() { local st; read -r -a st < "/sys/block/${1#/dev/}/stat" 2>/dev/null && echo $(( st[0] + st[4] )) || echo 0; }
 # Waits (bounded, 60 s) until block device $1 has completed more I/O than $2 (an io_count taken
 # before fio started): a kill or del "under I/O" must not come before fio's first request.
-await_io() {
-    local i
-    for i in $(seq 300); do
-        [ "$(io_count "$1")" -gt "$2" ] && return 0
-        sleep 0.2
-    done
-    fail "no I/O reached $1 within 60 s of starting fio"
-}
+await_io() { await 60 "the workload's first I/O reaching $1" did_more_io "$1" "$2"; }
+did_more_io() { [ "$(io_count "$1")" -gt "$2" ]; }
 # Waits until a command succeeds, polling every 0.2 s for at most $1 seconds; fails naming $2.
 # What a scenario waits for before it kills or deletes: a measured state, not a fixed sleep.
 await() {  # $1 seconds, $2 what is awaited, then the command
@@ -945,17 +939,15 @@ t_io_scheduler() {
     echo "$LAST_ERR" | grep -q "offers: .*none" || fail "the error does not list the schedulers offered"
 }
 
-# 1 MiB sequential O_DIRECT writes with 8 in flight on 2 queues, 4 fills per copy mode
+# 1 MiB sequential O_DIRECT writes with 8 in flight on 2 queues, 2 fills per copy mode
 # (the benchmark's prefill, which once failed with EIO on 7.3 in the issue's report).
 t_one_mib_sequential_fills() {
     for mode in user_copy buffer; do
         dev=$(add_dev --size 128M -q 2 --copy-mode "$mode") || fail "add $mode"
-        for i in 1; do
-            fio --name=fill --filename="$dev" --direct=1 --ioengine=io_uring --rw=write --bs=1M --iodepth=8 \
-                --size=128M --verify=crc32c --verify_fatal=1 --do_verify=1 --output-format=terse --minimal \
-                > /tmp/fio-fill.out 2>&1 || { cat /tmp/fio-fill.out; dmesg | tail -n 20; fail "1M fill $i ($mode)"; }
-            dd if=/dev/urandom of="$dev" bs=1M count=128 oflag=direct status=none || fail "dd 1M fill $i ($mode)"
-        done
+        fio --name=fill --filename="$dev" --direct=1 --ioengine=io_uring --rw=write --bs=1M --iodepth=8 \
+            --size=128M --verify=crc32c --verify_fatal=1 --do_verify=1 --output-format=terse --minimal \
+            > /tmp/fio-fill.out 2>&1 || { cat /tmp/fio-fill.out; dmesg | tail -n 20; fail "fio 1M fill ($mode)"; }
+        dd if=/dev/urandom of="$dev" bs=1M count=128 oflag=direct status=none || fail "dd 1M fill ($mode)"
         [ "$("$U" stats -n "${dev#/dev/ublkb}" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["errors"])')" -eq 0 ] \
             || fail "the server counted errors ($mode)"
         echo "  2 fills of 128 MiB verified ($mode)"
@@ -1168,7 +1160,7 @@ t_two_recovers_at_once() {
 # the disk's files; meanwhile 'ublk add' takes the same id for a new disk. The del must remove only
 # the old disk's files (they name its instance): the new disk keeps its store, state and socket.
 t_add_racing_del_of_same_id_keeps_the_new_disk() {
-    local dev id old_store new_store dp i pid go=/tmp/race-del-go
+    local dev id old_store new_store dp pid go=/tmp/race-del-go
     rm -f "$go"
     trap 'touch "$go"' EXIT   # a failure never leaves the del held
     dev=$(add_dev --size 64M --recoverable -n 7) || fail "add the first disk"
@@ -1178,7 +1170,8 @@ t_add_racing_del_of_same_id_keeps_the_new_disk() {
     await_quiesced "$id"
     JUBLK_TEST_FAULT=hold-at:del-before-files:$go "$U" del -n "$id" > /tmp/race-del.out 2>&1 & dp=$!
     # The del says when it holds: the kernel has freed the id (DEL_DEV done), the files are still there.
-    for i in $(seq 300); do grep -q 'holding at del-before-files' /tmp/race-del.out && break; alive "$dp" || break; sleep 0.2; done
+    del_held_or_ended() { grep -q 'holding at del-before-files' /tmp/race-del.out || ! alive "$dp"; }
+    await 60 "the del reaching its hold" del_held_or_ended
     grep -q 'holding at del-before-files' /tmp/race-del.out || fail "del did not reach its hold: $(cat /tmp/race-del.out)"
     [ ! -e /sys/class/ublk-char/ublkc$id ] || fail "del holds, but device $id is still there"
     dev=$(add_dev --size 64M --recoverable -n "$id") || fail "add of id $id while the del is held"
@@ -1448,7 +1441,6 @@ t_writeback_nine_gib_unflushed_survives() {
     "$U" poweron -n "$id" > /dev/null || fail "poweron"
     # Read back through the device: 32 MiB at every GiB and the last 32 MiB (reading all 9 GiB took
     # ~2 min of emulated CPU; the memory check below covers every page: a page not given back is counted).
-    local g
     local skip
     for skip in 0 1024 2048 3072 4096 5120 6144 7168 8192 $(( (9 << 10) - 32 )); do   # MiB
         cmp -n $((32 << 20)) <(dd if="$dev" bs=1M skip="$skip" count=32 iflag=direct status=none) /dev/zero \

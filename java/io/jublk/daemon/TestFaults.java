@@ -137,8 +137,10 @@ public final class TestFaults {
                         if (r.length != 2) throw new IllegalArgumentException(ENV + ": exit-queue-once:SECTOR:FILE");
                         exitMarker = java.nio.file.Path.of(r[1]);
                         exit = Long.parseLong(r[0]);
-                        if (java.nio.file.Files.exists(exitMarker)) exit = -1;
-                        if (exit < 0) Log.info("test fault: exit-queue-once already fired (" + exitMarker + " exists)");
+                        if (java.nio.file.Files.exists(exitMarker)) {
+                            exit = -1;  // the server that recovers the disk is not armed again
+                            Log.info("test fault: exit-queue-once already fired (" + exitMarker + " exists)");
+                        }
                     }
                     case "fixed-async" -> Native.jublk_test_fixed_async(Integer.parseInt(kv[1]));
                     case "ring-error" -> {

@@ -10,10 +10,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 import com.sun.nio.file.ExtendedOpenOption;
 
@@ -97,8 +100,8 @@ public final class EventsUnderVerify {
      * epoch (the first version counted it in the new one, and its FLUSH "made durable" writes the
      * cut then undid: lost blocks that were the oracle's).
      */
-    private final java.util.concurrent.atomic.AtomicLongArray durableBeforeByEpoch =
-            new java.util.concurrent.atomic.AtomicLongArray(MAX_EPOCHS);
+    private final AtomicLongArray durableBeforeByEpoch =
+            new AtomicLongArray(MAX_EPOCHS);
     private static final int MAX_EPOCHS = 4096;
     /**
      * {@link #tick} when the last durability point ended (a durable write, a flush of the disk, a
@@ -113,7 +116,7 @@ public final class EventsUnderVerify {
     /** Set before a cut: durable writers read instead, so volatile writes stay unflushed. */
     private volatile boolean durableWritersQuiet;
     /** Durable (O_DSYNC) writes under way, retries included. */
-    private final java.util.concurrent.atomic.AtomicInteger durableInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger durableInFlight = new AtomicInteger();
 
     private final AtomicLong durableWrites = new AtomicLong();
     private final AtomicLong volatileWrites = new AtomicLong();
@@ -124,7 +127,7 @@ public final class EventsUnderVerify {
     /** Volatile writes the last cut had to undo (no durability point ended after they started). */
     private final AtomicLong mustUndoAtLastCut = new AtomicLong();
     private final AtomicBoolean stop = new AtomicBoolean();
-    private final List<String> violations = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
 
     private EventsUnderVerify(Path device, String id, boolean writeBack, long small, long full) {
         this.device = device;
